@@ -1,0 +1,32 @@
+using System.CommandLine;
+using IntelMQ.Cli;
+using IntelMQ.Runtime;
+
+var root = new RootCommand("IntelMQ.NET: collect, parse, enrich and deliver security feeds. `intelmq list` shows the programs, `intelmq help PROGRAM` explains one.")
+{
+    RunCommand.Create(),
+    ListCommand.Create(),
+    HelpCommand.Create(),
+    DemoCommand.Create(),
+};
+var parse = root.Parse(args);
+if (parse.Errors.Count > 0)
+{
+    foreach (var error in parse.Errors) Console.Error.WriteLine($"intelmq: {error.Message}");
+    Console.Error.WriteLine("Try `intelmq --help`.");
+    return 2;
+}
+try
+{
+    return parse.Invoke();
+}
+catch (ConfigurationException ex)
+{
+    Console.Error.WriteLine($"intelmq: {ex.Message}");
+    return 2;
+}
+catch (IOException ex)
+{
+    Console.Error.WriteLine($"intelmq: {ex.Message}");
+    return 2;
+}

@@ -1,0 +1,13 @@
+using IntelMQ.Runtime;
+
+namespace IntelMQ.Cli;
+
+/// <summary>The programs this build ships.</summary>
+public static class Programs
+{
+    public static ProgramCatalog Catalog { get; } = new([
+        typeof(Parsers.Shadowserver.ShadowserverParser).Assembly,
+        typeof(Experts.TaxonomyExpert).Assembly,
+        typeof(Outputs.FileOutput).Assembly,
+    ]);
+}

@@ -1,0 +1,68 @@
+using System.Collections.Frozen;
+using System.Globalization;
+using IntelMQ.Core;
+
+namespace IntelMQ.Parsers.Shadowserver;
+
+/// <summary>
+/// The conversion functions the Shadowserver schema names. Each takes the cell (null when the row is cut short)
+/// and, for whole-row conversions, the row; null means "no value". Throwing fails the row.
+/// </summary>
+public static class ShadowserverConversions
+{
+    public delegate object? Conversion(string? value, Func<string, string?> row);
+
+    static readonly FrozenDictionary<string, Conversion> All = new Dictionary<string, Conversion>
+    {
+        ["add_UTC_to_timestamp"] = (v, _) => Empty(v) ? null : v + " UTC",
+        ["convert_int"] = (v, _) => Empty(v) ? null : long.Parse(v!.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture),
+        ["convert_float"] = (v, _) => Empty(v) ? null : double.Parse(v!.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture),
+        ["convert_bool"] = (v, _) => v?.Trim().ToLowerInvariant() switch
+        {
+            "y" or "yes" or "true" or "1" => true,
+            "n" or "no" or "false" or "0" => false,
+            _ => null,
+        },
+        ["validate_to_none"] = (v, _) => Empty(v) || v is "0" || v!.Equals("unknown", StringComparison.OrdinalIgnoreCase) ? null : v,
+        ["invalidate_zero"] = (v, _) => Empty(v) ? null
+            : long.Parse(v!.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture) is var n && n != 0 ? n : null,
+        ["validate_ip"] = (v, _) => Empty(v) ? null : FieldNormalizer.CanonicalIp(v!) is { } ip && ip != "0.0.0.0" ? ip : null,
+        ["validate_network"] = (v, _) => Empty(v) || !v!.Contains('/') || FieldNormalizer.CanonicalIp(v[..v.IndexOf('/')]) is null ? null : v,
+        ["validate_fqdn"] = (v, _) => Empty(v) ? null : FieldNormalizer.CanonicalFqdn(v!) is null ? null : v,
+        ["convert_date"] = (v, _) => Empty(v) ? null : Timestamps.TryParse(v!, out var t) ? Timestamps.Format(t) : throw new FormatException($"'{v}' is not a date"),
+        ["convert_date_utc"] = (v, _) => Empty(v) ? null : Timestamps.TryParse(v!, out var t) ? Timestamps.Format(t) : throw new FormatException($"'{v}' is not a date"),
+        ["force_base64"] = (v, _) => Empty(v) ? null : IsBase64(v!) ? v : Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(v!)),
+        ["extract_cve_from_tag"] = (v, _) => Empty(v) ? null
+            : string.Join(";", v!.Split(';').Where(t => t.StartsWith("cve-", StringComparison.OrdinalIgnoreCase))) is { Length: > 0 } cves ? cves : null,
+        ["category_or_detail"] = (v, row) => !Empty(row("category")) ? row("category") : Empty(row("detail")) ? null : row("detail"),
+        ["convert_http_host_and_url"] = HostAndUrl,
+        ["scan_exchange_taxonomy"] = (v, _) => Empty(v) ? null : IsWebshell(v!) ? "intrusions" : "vulnerable",
+        ["scan_exchange_type"] = (v, _) => Empty(v) ? null : IsWebshell(v!) ? "system-compromise" : "vulnerable-system",
+        ["scan_exchange_identifier"] = (v, _) => Empty(v) ? null : IsWebshell(v!) ? "exchange-server-webshell" : "vulnerable-exchange-server",
+    }.ToFrozenDictionary(StringComparer.Ordinal);
+
+    public static bool IsKnown(string name) => All.ContainsKey(name);
+
+    public static IEnumerable<string> Names => All.Keys;
+
+    public static Conversion Get(string name) => All[name];
+
+    static bool Empty(string? v) => string.IsNullOrEmpty(v);
+
+    static bool IsWebshell(string tag) => tag.Contains("webshell", StringComparison.OrdinalIgnoreCase);
+
+    static bool IsBase64(string v) => v.Length % 4 == 0 && Convert.TryFromBase64String(v, new byte[v.Length], out _);
+
+    // A sinkhole's URL column holds a path or a request line ("GET /gate.php HTTP/1.1"); the host is a column of its own.
+    static object? HostAndUrl(string? url, Func<string, string?> row)
+    {
+        if (Empty(url)) return null;
+        var path = url!.Trim();
+        var parts = path.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length == 3 && parts[2].StartsWith("HTTP/", StringComparison.OrdinalIgnoreCase)) path = parts[1];
+        if (path.Contains("://", StringComparison.Ordinal)) return path;
+        var host = row("http_host") is { Length: > 0 } h ? h : row("hostname");
+        if (Empty(host)) return null;
+        return $"http://{host}{(path.StartsWith('/') ? "" : "/")}{path}";
+    }
+}

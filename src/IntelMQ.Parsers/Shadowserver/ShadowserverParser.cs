@@ -1,0 +1,263 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using IntelMQ.Core;
+using IntelMQ.Runtime;
+using Sylvan.Data.Csv;
+
+namespace IntelMQ.Parsers.Shadowserver;
+
+/// <summary>
+/// Parses Shadowserver's CSV reports, all report types of its schema, into IDF events. Streams: a report of any
+/// size parses in bounded memory. A row that fails is rejected with its line number and the reason; the rest go on.
+/// </summary>
+/// <example><code>
+/// var parser = new ShadowserverParser(new() { FileName = "2024-05-01-scan_smb-geo.csv" });
+/// foreach (var ev in parser.Parse(File.OpenText("scan_smb.csv"))) Console.WriteLine(ev["source.ip"]);
+/// </code></example>
+[Program("shadowserver-parser", ProgramKind.Parser, "Parses Shadowserver's CSV reports (every report type of its schema) into events.",
+    Modules = ["intelmq.bots.parsers.shadowserver.parser"],
+    Options = typeof(ShadowserverParserOptions),
+    Description = """
+        Reads one Shadowserver report per message (or, with --raw, the report body on standard input) and emits one event
+        per CSV row. The report type (scan_smb, event4_sinkhole_http, ...) comes from the file_name option, the report's
+        file name (custom.file_name, IntelMQ's extra.file_name, as Shadowserver names its files: 2024-05-01-scan_smb-geo.csv),
+        or the feedname option / the report's feed.name when it is a Shadowserver feed name. Each column is converted and
+        validated as the schema says; columns the schema does not know, and values their field refuses, are kept under
+        custom.<column>. A row whose required value is missing or invalid goes to the dump with its line number.
+        The schema is Shadowserver's published IntelMQ schema, built in; --self-update-db fetches the newest one.
+        """,
+    FieldsRead = ["event.original", "custom.file_name", "feed.*", "event.created"],
+    FieldsWritten = ["@timestamp", "source.*", "destination.*", "classification.*", "network.*", "malware.*", "custom.*", "feed.*", "event.original", "event.id"],
+    Examples =
+    [
+        "intelmq run shadowserver-parser --raw --set file_name=2024-05-01-scan_smb-geo.csv < scan_smb.csv",
+        "intelmq run intelmq.bots.parsers.shadowserver.parser --in-format dho --out-format dho < reports.jsonl",
+    ])]
+public sealed partial class ShadowserverParser : IParser
+{
+    static readonly string FileNameField = DhoMapping.ToIdf("extra.file_name")!;
+    static readonly string FeedNameField = DhoMapping.ToIdf("feed.name")!;
+    static readonly string DocumentationField = DhoMapping.ToIdf("feed.documentation")!;
+
+    readonly ShadowserverParserOptions _options;
+    readonly ShadowserverSchema _schema;
+
+    public ShadowserverParser(ShadowserverParserOptions? options = null)
+    {
+        _options = options ?? new ShadowserverParserOptions();
+        try
+        {
+            _schema = _options.Schema is { Length: > 0 } path ? ShadowserverSchema.Load(path)
+                : File.Exists(UpdatedSchemaPath) ? ShadowserverSchema.Load(UpdatedSchemaPath) : ShadowserverSchema.BuiltIn;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            throw new ConfigurationException($"shadowserver-parser: cannot use the schema: {ex.Message}");
+        }
+        if (_options.Feedname is { Length: > 0 } feed && _schema.ByFeedName(feed) is null && _schema.ByFileName(feed) is null)
+            throw new ConfigurationException($"shadowserver-parser: feedname '{feed}' is not a feed of the Shadowserver schema ({_schema.Source}); see its feed_name values, e.g. 'Accessible-SMB'.");
+    }
+
+    /// <summary>Where <c>--self-update-db</c> stores the schema it fetched; used in preference to the built-in one.</summary>
+    public static string UpdatedSchemaPath => Path.Combine(Installation.StateDirectory, "shadowserver", "schema.json");
+
+    public ShadowserverSchema Schema => _schema;
+
+    /// <summary>Parses a report body; <paramref name="onRowError"/> hears about each failed row (line number, row text, error).</summary>
+    public IEnumerable<Event> Parse(TextReader csv, Event? report = null, Action<string, string, Exception>? onRowError = null)
+    {
+        report ??= new Event(MessageKind.Report);
+        var type = ReportTypeOf(report);
+        return ParseRows(report, type, csv, onRowError ?? ((position, _, error) => throw new InvalidDataException($"{position}: {error.Message}", error)));
+    }
+
+    /// <summary>Parses a report whose body is in <c>event.original</c> (IntelMQ's raw).</summary>
+    public IEnumerable<Event> Parse(Event report, Action<string, string, Exception>? onRowError = null) =>
+        Parse(new StringReader(report[Event.OriginalField] as string ?? ""), report, onRowError);
+
+    void IParser.Parse(Event report, TextReader body, IEmitter output)
+    {
+        foreach (var ev in ParseRows(report, ReportTypeOf(report), body, output.Reject)) output.Emit(ev);
+    }
+
+    /// <exception cref="InvalidDataException">The report type cannot be determined or is not in the schema.</exception>
+    public ShadowserverReportType ReportTypeOf(Event report)
+    {
+        if (_options.FileName is { Length: > 0 } option) return ByFileName(option, "the file_name option");
+        if (_options.Feedname is { Length: > 0 } feed) return _schema.ByFeedName(feed) ?? _schema.ByFileName(feed)!;
+        if (report[FileNameField] is string fileName) return ByFileName(fileName, $"the report's file name '{fileName}'");
+        if (report[FeedNameField] is string feedName && _schema.ByFeedName(feedName) is { } byFeed) return byFeed;
+        throw new InvalidDataException(
+            "No report type: the report has no file name (custom.file_name, IntelMQ's extra.file_name) and no feedname option is set. "
+            + "Set file_name (e.g. --set file_name=2024-05-01-scan_smb-geo.csv) or feedname.");
+    }
+
+    ShadowserverReportType ByFileName(string fileName, string origin)
+    {
+        string reportType;
+        if (ReportFileName().Match(Path.GetFileName(fileName)) is { Success: true } m) reportType = m.Groups[1].Value;
+        else if (BareReportType().IsMatch(fileName)) reportType = fileName;
+        else throw new InvalidDataException($"Report's file name '{fileName}' ({origin}) is not valid: Shadowserver names reports like 2024-05-01-scan_smb-geo.csv.");
+        return _schema.ByFileName(reportType)
+               ?? throw new InvalidDataException($"Unknown Shadowserver report type '{reportType}' (from {origin}): it is not in the schema ({_schema.Source}). "
+                                                 + "Run `intelmq run shadowserver-parser --self-update-db` if Shadowserver added it recently.");
+    }
+
+    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}-([A-Za-z0-9_]+)(?:-[^/]*)?\.csv$")]
+    private static partial Regex ReportFileName();
+
+    [GeneratedRegex(@"^[a-z0-9_]+$")]
+    private static partial Regex BareReportType();
+
+    IEnumerable<Event> ParseRows(Event report, ShadowserverReportType type, TextReader body, Action<string, string, Exception> reject)
+    {
+        var input = new CleanReader(body);
+        using var csv = CsvDataReader.Create(input, new CsvDataReaderOptions { Delimiter = ',', HasHeaders = true, BufferSize = 1 << 16 });
+        var columns = new string[csv.FieldCount];
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < columns.Length; i++)
+        {
+            columns[i] = csv.GetName(i);
+            index.TryAdd(columns[i], i);
+        }
+        if (columns.Length == 0) throw new InvalidDataException("The report is empty: it has no header line.");
+        foreach (var field in type.Required)
+            if (!index.ContainsKey(field.Column))
+                throw new InvalidDataException($"Required column '{field.Column}' not found in feed '{type.FeedName}'. Possible change in data format or misconfiguration.");
+
+        var plan = new RowPlan(type, index, columns);
+        var header = string.Join(",", columns.Select(c => "\"" + c.Replace("\"", "\"\"") + "\"")) + input.FirstLineEnd;
+        var values = new string?[columns.Length];
+        string? Column(string name) => index.TryGetValue(name, out var i) ? values[i] : null;
+        var line = 2L;
+        var prototype = NewEventPrototype(report, type);
+        while (csv.Read())
+        {
+            var raw = csv.GetRawRecordSpan().TrimEnd("\r\n");
+            var position = $"line {line}";
+            line += raw.Count('\n') + 1;
+            var fieldCount = csv.RowFieldCount;
+            if (fieldCount > columns.Length)
+            {
+                reject(position, new string(raw), new InvalidDataException($"the row has {fieldCount} fields, the header {columns.Length}"));
+                continue;
+            }
+            for (var i = 0; i < columns.Length; i++) values[i] = i < fieldCount ? csv.GetString(i) : null;
+            Event ev;
+            try
+            {
+                ev = plan.Build(prototype, values, Column);
+                ev.Add(Event.OriginalField, string.Concat(header, raw.TrimEnd()));
+            }
+            catch (Exception ex) when (ex is InvalidFieldException or FormatException or OverflowException or RowException)
+            {
+                reject(position, new string(raw), ex);
+                continue;
+            }
+            yield return ev;
+        }
+    }
+
+    Event NewEventPrototype(Event report, ShadowserverReportType type)
+    {
+        var ev = ReportFields.NewEvent(report);
+        foreach (var (path, value) in type.Constants) ev.Add(path, value, overwrite: true);
+        if (type.Url is not null && !ev.Contains(DocumentationField)) ev.Add(DocumentationField, type.Url);
+        if (_options.Overwrite) ev.Add(FeedNameField, type.FeedName, overwrite: true);
+        return ev;
+    }
+
+    /// <summary>A row failed: the message says which column, value and conversion.</summary>
+    sealed class RowException(string message, Exception inner) : Exception(message, inner);
+
+    /// <summary>The per-report-type work of turning a row into an event, resolved once per report.</summary>
+    sealed class RowPlan(ShadowserverReportType type, Dictionary<string, int> index, string[] columns)
+    {
+        readonly (ShadowserverField Field, int Column)[] _required = Resolve(type.Required, index);
+        readonly (ShadowserverField Field, int Column)[] _optional = Resolve(type.Optional, index);
+        readonly string?[] _extraPaths = columns.Select(c => IsSchemaColumn(type, c) ? null : "custom." + c).ToArray();
+        readonly string[] _leftoverPaths = columns.Select(c => "custom." + c).ToArray();
+        readonly bool[] _consumed = new bool[columns.Length];
+
+        static (ShadowserverField, int)[] Resolve(IReadOnlyList<ShadowserverField> fields, Dictionary<string, int> index) =>
+            fields.Where(f => index.ContainsKey(f.Column)).Select(f => (f, index[f.Column])).ToArray();
+
+        static bool IsSchemaColumn(ShadowserverReportType type, string column) =>
+            type.Required.Any(f => f.Column == column) || type.Optional.Any(f => f.Column == column);
+
+        public Event Build(Event prototype, string?[] values, Func<string, string?> row)
+        {
+            var ev = prototype.Clone();
+            ev.AssignNewId();
+            Array.Clear(_consumed);
+            foreach (var (field, column) in _required)
+            {
+                var value = Convert(field, values[column], row);
+                if (value is null || value is string { Length: 0 }) continue; // left for custom.<column>, as IntelMQ does
+                if (field.Path is null) { _consumed[column] = true; continue; }
+                ev.Add(field.Path, value, overwrite: true);
+                _consumed[column] = true;
+            }
+            foreach (var (field, column) in _optional)
+            {
+                var value = Convert(field, values[column], row);
+                if (value is null || value is string { Length: 0 }) { _consumed[column] = true; continue; }
+                // A value its field refuses is kept under custom.<column> rather than lost.
+                if (ev.TryAdd(field.Path!, value, overwrite: true)) _consumed[column] = true;
+            }
+            for (var i = 0; i < values.Length; i++)
+            {
+                if (_consumed[i]) continue;
+                var path = _extraPaths[i] ?? _leftoverPaths[i];
+                var value = values[i];
+                if (value is { Length: 0 } || (value is null && _extraPaths[i] is null)) continue;
+                if (!ev.Contains(path)) ev.Add(path, value);
+            }
+            return ev;
+        }
+
+        static object? Convert(ShadowserverField field, string? value, Func<string, string?> row)
+        {
+            if (field.Conversion is null) return value;
+            try
+            {
+                return field.Conversion(value, row);
+            }
+            catch (Exception ex) when (ex is FormatException or OverflowException)
+            {
+                throw new RowException($"Could not convert column '{field.Column}', value '{value}', with '{field.ConversionName}': {ex.Message}", ex);
+            }
+        }
+    }
+
+    /// <summary>Drops NUL characters (IntelMQ does too) and notes the first line end, which raw reproduces.</summary>
+    sealed class CleanReader(TextReader inner) : TextReader
+    {
+        public string FirstLineEnd { get; private set; } = "\n";
+        bool _sniffed;
+
+        public override int Read(char[] buffer, int index, int count) => Read(buffer.AsSpan(index, count));
+
+        public override int Read(Span<char> buffer)
+        {
+            var n = inner.Read(buffer);
+            var data = buffer[..n];
+            if (!_sniffed && data.IndexOf('\n') is var nl and >= 0)
+            {
+                _sniffed = true;
+                if (nl > 0 && data[nl - 1] == '\r') FirstLineEnd = "\r\n";
+            }
+            if (data.Contains('\0'))
+            {
+                var kept = 0;
+                foreach (var c in data)
+                    if (c != '\0') buffer[kept++] = c;
+                return kept == 0 && n > 0 ? Read(buffer) : kept;
+            }
+            return n;
+        }
+
+        public override int Peek() => -1;
+        public override int Read() => throw new NotSupportedException();
+    }
+}

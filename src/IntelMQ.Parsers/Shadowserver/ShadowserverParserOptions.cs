@@ -1,0 +1,19 @@
+using IntelMQ.Runtime;
+
+namespace IntelMQ.Parsers.Shadowserver;
+
+/// <summary>Options of the Shadowserver parser; IntelMQ's parameter names are accepted as aliases.</summary>
+public sealed record ShadowserverParserOptions
+{
+    [Option("The report's file name as Shadowserver names it (2024-05-01-scan_smb-geo.csv) or just its report type (scan_smb). Default: the report's custom.file_name (IntelMQ: extra.file_name).")]
+    public string? FileName { get; set; }
+
+    [Option("The Shadowserver feed name (schema feed_name, e.g. Accessible-SMB) to parse every report as, when the reports carry no file name.", Aliases = ["feedname", "feed_name"])]
+    public string? Feedname { get; set; }
+
+    [Option("Set feed.name to the report type's Shadowserver feed name, replacing the collector's.")]
+    public bool Overwrite { get; set; }
+
+    [Option("Path of a schema file to use instead of the built-in one (air-gapped installs, tests).")]
+    public string? Schema { get; set; }
+}

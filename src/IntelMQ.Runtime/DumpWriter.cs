@@ -1,0 +1,48 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using IntelMQ.Core;
+
+namespace IntelMQ.Runtime;
+
+/// <summary>
+/// The dump: an append-only JSON-lines file of what failed, with the error, the program, where it came from and
+/// the content itself, so it can be inspected and replayed. One line per failure; the file is never rewritten.
+/// </summary>
+public sealed class DumpWriter(string path, string program) : IDisposable
+{
+    static readonly JsonWriterOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    FileStream? _file;
+
+    public string Path { get; } = path;
+    public long Count { get; private set; }
+
+    /// <param name="input">The input the content came from (stdin, a file, a queue).</param>
+    /// <param name="position">Where in that input (line number, row).</param>
+    /// <param name="content">The failed message or part of it, as received.</param>
+    public void Write(string input, string position, Exception error, string content, string kind = "message")
+    {
+        if (_file is null)
+        {
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!);
+            _file = new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.Read);
+        }
+        using (var writer = new Utf8JsonWriter(_file, Options))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("time", Clock.NowText);
+            writer.WriteString("program", program);
+            writer.WriteString("input", input);
+            writer.WriteString("position", position);
+            writer.WriteString("error", error.Message);
+            writer.WriteString("error_type", error.GetType().Name);
+            writer.WriteString("kind", kind);
+            writer.WriteString("content", content);
+            writer.WriteEndObject();
+        }
+        _file.WriteByte((byte)'\n');
+        _file.Flush();
+        Count++;
+    }
+
+    public void Dispose() => _file?.Dispose();
+}

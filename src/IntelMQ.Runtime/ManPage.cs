@@ -1,0 +1,55 @@
+using System.Globalization;
+using System.Text;
+
+namespace IntelMQ.Runtime;
+
+/// <summary>Renders a program's declaration as a man page (Markdown): for `intelmq help` and docs/programs/.</summary>
+public static class ManPage
+{
+    public static string Render(ProgramInfo program)
+    {
+        var d = program.Declaration;
+        var sb = new StringBuilder();
+        sb.Append("# ").Append(program.Name).Append("\n\n");
+        sb.Append(d.Summary).Append("\n\n");
+        sb.Append("Kind: ").Append(program.Kind.ToString().ToLowerInvariant()).Append("  \n");
+        if (d.Modules.Length > 0) sb.Append("Replaces IntelMQ module: ").Append(string.Join(", ", d.Modules.Select(m => $"`{m}`"))).Append('\n');
+        sb.Append("\n## Synopsis\n\n```\n");
+        sb.Append("intelmq run ").Append(program.Name)
+          .Append(" [--config FILE] [--set KEY=VALUE]... [--stop-after N] [--in-format auto|idf|ndjson|dho] [--out-format idf|ndjson|dho] [--output PATH=file:FILE]... [--dump FILE]");
+        if (program.Kind == ProgramKind.Parser) sb.Append(" [--raw]");
+        sb.Append("\n```\n\n## Description\n\n").Append(d.Description.Trim()).Append("\n\n## Options\n\n");
+        if (program.Options.Count == 0) sb.Append("None.\n\n");
+        else
+        {
+            sb.Append("| option | type | default | description |\n|---|---|---|---|\n");
+            foreach (var o in program.Options)
+            {
+                var names = string.Join(", ", o.Aliases.Prepend(o.Name).Select(n => $"`{n}`"));
+                sb.Append(CultureInfo.InvariantCulture, $"| {names} | {o.TypeName} | {Show(o.Default)} | {o.Description} |\n");
+            }
+            sb.Append('\n');
+        }
+        sb.Append("Options are given with `--set NAME=VALUE` (VALUE is read as JSON when it parses as JSON, otherwise as text) or in the YAML file named by `--config`. IntelMQ's names are accepted too; IntelMQ's framework parameters (logging_level, rate_limit, ...) are accepted and left to the runtime.\n\n");
+        sb.Append("## Fields\n\nRead: ").Append(Fields(d.FieldsRead)).Append("  \nWritten: ").Append(Fields(d.FieldsWritten)).Append("\n\n");
+        sb.Append("## Exit status\n\n0 when every message was processed, 1 when some went to the dump (see `--dump`), 2 when the configuration or usage was refused and nothing was processed.\n\n");
+        if (d.Examples.Length > 0)
+        {
+            sb.Append("## Examples\n\n```\n");
+            foreach (var e in d.Examples) sb.Append(e).Append('\n');
+            sb.Append("```\n");
+        }
+        return sb.ToString();
+    }
+
+    static string Fields(string[] fields) => fields.Length == 0 ? "none" : string.Join(", ", fields.Select(f => $"`{f}`"));
+
+    static string Show(object? value) => value switch
+    {
+        null => "(none)",
+        string s => $"`{s}`",
+        bool b => b ? "`true`" : "`false`",
+        Enum e => $"`{e.ToString().ToLowerInvariant()}`",
+        _ => $"`{Convert.ToString(value, CultureInfo.InvariantCulture)}`",
+    };
+}

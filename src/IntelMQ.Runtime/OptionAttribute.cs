@@ -1,0 +1,15 @@
+namespace IntelMQ.Runtime;
+
+/// <summary>Documents an option; the property's snake_case name is the option's name, its initial value the default.</summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class OptionAttribute(string description) : Attribute
+{
+    public string Description { get; } = description;
+
+    /// <summary>Other accepted names, such as IntelMQ's parameter names.</summary>
+    public string[] Aliases { get; init; } = [];
+
+    /// <summary>Smallest and largest accepted number, for numeric options.</summary>
+    public double Min { get; init; } = double.MinValue;
+    public double Max { get; init; } = double.MaxValue;
+}

@@ -1,0 +1,22 @@
+namespace IntelMQ.Runtime;
+
+/// <summary>Declares a program once: from this come <c>intelmq list</c>, <c>intelmq help</c> and the docs.</summary>
+[AttributeUsage(AttributeTargets.Class)]
+public sealed class ProgramAttribute(string name, ProgramKind kind, string summary) : Attribute
+{
+    public string Name { get; } = name;
+    public ProgramKind Kind { get; } = kind;
+    public string Summary { get; } = summary;
+
+    /// <summary>The IntelMQ bot modules this program replaces (<c>intelmq.bots.parsers.shadowserver.parser</c>).</summary>
+    public string[] Modules { get; init; } = [];
+
+    public string Description { get; init; } = "";
+
+    /// <summary>The options record the program's constructor takes.</summary>
+    public Type? Options { get; init; }
+
+    public string[] FieldsRead { get; init; } = [];
+    public string[] FieldsWritten { get; init; } = [];
+    public string[] Examples { get; init; } = [];
+}

@@ -1,0 +1,3 @@
+namespace IntelMQ.Runtime;
+
+public enum ProgramKind { Collector, Parser, Expert, Output }
