@@ -71,9 +71,10 @@ public static class FieldNormalizer
     /// <summary>Turns JSON elements and boxed numbers into the value kinds events hold.</summary>
     public static object? Unwrap(object value) => value switch
     {
+        // The casts keep the switch typed object: JsonNode's implicit conversions would otherwise turn every arm into a JsonNode.
         JsonElement e => e.ValueKind switch
         {
-            JsonValueKind.String => e.GetString(),
+            JsonValueKind.String => (object?)e.GetString(),
             JsonValueKind.Number => e.TryGetInt64(out var l) ? l : e.GetDouble(),
             JsonValueKind.True => true,
             JsonValueKind.False => false,
@@ -82,7 +83,7 @@ public static class FieldNormalizer
         },
         JsonValue v => v.GetValueKind() switch
         {
-            JsonValueKind.String => v.GetValue<string>(),
+            JsonValueKind.String => (object?)v.GetValue<string>(),
             JsonValueKind.Number => v.TryGetValue<long>(out var l) ? l : v.TryGetValue<int>(out var i) ? i : v.GetValue<double>(),
             JsonValueKind.True => true,
             JsonValueKind.False => false,

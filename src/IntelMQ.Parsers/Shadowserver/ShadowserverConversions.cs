@@ -53,6 +53,8 @@ public static class ShadowserverConversions
 
     static bool IsBase64(string v) => v.Length % 4 == 0 && Convert.TryFromBase64String(v, new byte[v.Length], out _);
 
+    static readonly string[] HostColumns = ["http_host", "hostname", "dst_ip", "ip"];
+
     // A sinkhole's URL column holds a path or a request line ("GET /gate.php HTTP/1.1"); the host is a column of its own.
     static object? HostAndUrl(string? url, Func<string, string?> row)
     {
@@ -61,7 +63,7 @@ public static class ShadowserverConversions
         var parts = path.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         if (parts.Length == 3 && parts[2].StartsWith("HTTP/", StringComparison.OrdinalIgnoreCase)) path = parts[1];
         if (path.Contains("://", StringComparison.Ordinal)) return path;
-        var host = row("http_host") is { Length: > 0 } h ? h : row("hostname");
+        var host = HostColumns.Select(row).FirstOrDefault(h => !Empty(h));
         if (Empty(host)) return null;
         return $"http://{host}{(path.StartsWith('/') ? "" : "/")}{path}";
     }

@@ -10,4 +10,6 @@ public sealed record ShadowserverField(string Target, string? Path, string Colum
 {
     public ShadowserverConversions.Conversion? Conversion { get; } =
         ConversionName is null ? null : ShadowserverConversions.Get(ConversionName);
+
+    public bool IsCustom { get; } = Path?.StartsWith("custom.", StringComparison.Ordinal) == true;
 }

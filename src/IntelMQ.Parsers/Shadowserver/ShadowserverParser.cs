@@ -201,9 +201,14 @@ public sealed partial class ShadowserverParser : IParser
             foreach (var (field, column) in _optional)
             {
                 var value = Convert(field, values[column], row);
-                if (value is null || value is string { Length: 0 }) { _consumed[column] = true; continue; }
+                // The first value wins (constants before columns); an empty cell is kept only in custom fields, as IntelMQ keeps it in extra.
+                if (value is null || ev.Contains(field.Path!) || (value is string { Length: 0 } && (field.Conversion is not null || !field.IsCustom)))
+                {
+                    _consumed[column] = true;
+                    continue;
+                }
                 // A value its field refuses is kept under custom.<column> rather than lost.
-                if (ev.TryAdd(field.Path!, value, overwrite: true)) _consumed[column] = true;
+                if (ev.TryAdd(field.Path!, value)) _consumed[column] = true;
             }
             for (var i = 0; i < values.Length; i++)
             {
