@@ -65,6 +65,7 @@ public sealed class Event
     {
         var field = Catalogue.Find(path)
                     ?? throw new InvalidFieldException(path, $"unknown field '{path}': it is neither an ECS field nor an IDF extension; put your own fields under custom.*");
+        if (value is not null) value = FieldNormalizer.Unwrap(value);
         if (field.Type != FieldType.Json && (value is null || value is string { Length: 0 })) return;
         if (!overwrite && _fields.ContainsKey(path))
             throw new InvalidFieldException(path, $"field '{path}' is already set to {Describe(_fields[path])}; refusing to overwrite it with {Describe(value)}");

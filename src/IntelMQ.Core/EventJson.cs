@@ -8,7 +8,7 @@ namespace IntelMQ.Core;
 /// <summary>Reads and writes events as IDF (nested ECS JSON, packets), NDJSON and IntelMQ's DHO lines.</summary>
 public static class EventJson
 {
-    const string IdfPrefix = "extra.idf.";
+    const string IdfPrefix = "extra.idf.", CustomPrefix = "custom.";
     static readonly UTF8Encoding StrictUtf8 = new(false, true);
 
     [ThreadStatic] static (string Key, int Start, int Length)[]? _open;
@@ -26,7 +26,7 @@ public static class EventJson
             int common = 0, pos = 0;
             while (common < depth)
             {
-                var dot = key.IndexOf('.', pos);
+                var dot = NextDot(key, pos);
                 var o = open[common];
                 if (dot < 0 || !key.AsSpan(pos, dot - pos).SequenceEqual(o.Key.AsSpan(o.Start, o.Length))) break;
                 common++;
@@ -34,7 +34,7 @@ public static class EventJson
             }
             for (; depth > common; depth--) writer.WriteEndObject();
             int next;
-            while ((next = key.IndexOf('.', pos)) > 0)
+            while ((next = NextDot(key, pos)) > 0)
             {
                 writer.WritePropertyName(key.AsSpan(pos, next - pos));
                 writer.WriteStartObject();
@@ -49,6 +49,10 @@ public static class EventJson
         for (; depth > 0; depth--) writer.WriteEndObject();
         writer.WriteEndObject();
     }
+
+    // Field names below custom keep their dots: custom is one flat map, like IntelMQ's extra.
+    static int NextDot(string key, int pos) =>
+        pos > 0 && key.StartsWith(CustomPrefix, StringComparison.Ordinal) ? -1 : key.IndexOf('.', pos);
 
     /// <summary>Writes an event as one IntelMQ DHO message (flat keys, <c>__type</c>, base64 <c>raw</c>).</summary>
     public static void WriteDho(Utf8JsonWriter writer, Event ev)

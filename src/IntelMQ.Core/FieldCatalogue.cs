@@ -28,9 +28,11 @@ public sealed class FieldCatalogue
         _containers = containers.ToFrozenSet(StringComparer.Ordinal);
     }
 
-    /// <summary>True when a JSON object at this path holds further fields (<c>source</c>, <c>source.geo</c>, <c>custom.*</c>) rather than being a value.</summary>
-    public bool IsContainer(string path) =>
-        _containers.Contains(path) || path.StartsWith("custom.", StringComparison.Ordinal);
+    /// <summary>
+    /// True when a JSON object at this path holds further fields (<c>source</c>, <c>source.geo</c>, <c>custom</c>) rather than
+    /// being a value. Below <c>custom</c> every property is one field, as in IntelMQ's extra: <c>{"custom": {"product.name": "x"}}</c>.
+    /// </summary>
+    public bool IsContainer(string path) => _containers.Contains(path);
 
     public IEnumerable<FieldDefinition> Fields => _fields.Values.OrderBy(f => f.Name, StringComparer.Ordinal);
 

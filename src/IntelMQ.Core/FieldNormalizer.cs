@@ -21,6 +21,7 @@ public static class FieldNormalizer
     public static object Normalize(FieldDefinition field, object value)
     {
         if (!field.IsArray) return NormalizeScalar(field, value);
+        value = Unwrap(value) ?? throw Invalid(field, value, "a value, not null");
         var items = new List<object>();
         if (value is string or JsonObject or not System.Collections.IEnumerable) items.Add(NormalizeScalar(field, value));
         else
@@ -220,7 +221,8 @@ public static class FieldNormalizer
         s = s.ToLowerInvariant();
         foreach (var label in s.Split('.'))
         {
-            if (label.Length is 0 or > 63 || label[0] == '-' || label[^1] == '-') return null;
+            // Hyphens at a label's edge are against RFC 1123 but occur in feeds, and IntelMQ accepts them.
+            if (label.Length is 0 or > 63) return null;
             foreach (var c in label)
                 if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '_')) return null;
         }

@@ -112,7 +112,10 @@ public sealed partial class ShadowserverParser : IParser
     IEnumerable<Event> ParseRows(Event report, ShadowserverReportType type, TextReader body, Action<string, string, Exception> reject)
     {
         var input = new CleanReader(body);
-        using var csv = CsvDataReader.Create(input, new CsvDataReaderOptions { Delimiter = ',', HasHeaders = true, BufferSize = 1 << 16 });
+        CsvDataReader csvReader;
+        try { csvReader = CsvDataReader.Create(input, new CsvDataReaderOptions { Delimiter = ',', HasHeaders = true, BufferSize = 1 << 16 }); }
+        catch (CsvMissingHeadersException) { throw new InvalidDataException("The report is empty: it has no header line."); }
+        using var csv = csvReader;
         var columns = new string[csv.FieldCount];
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < columns.Length; i++)

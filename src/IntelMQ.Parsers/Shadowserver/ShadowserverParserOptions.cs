@@ -8,7 +8,7 @@ public sealed record ShadowserverParserOptions
     [Option("The report's file name as Shadowserver names it (2024-05-01-scan_smb-geo.csv) or just its report type (scan_smb). Default: the report's custom.file_name (IntelMQ: extra.file_name).")]
     public string? FileName { get; set; }
 
-    [Option("The Shadowserver feed name (schema feed_name, e.g. Accessible-SMB) to parse every report as, when the reports carry no file name.", Aliases = ["feedname", "feed_name"])]
+    [Option("The Shadowserver feed name (schema feed_name, e.g. Accessible-SMB) to parse every report as, when the reports carry no file name.", Aliases = ["feed_name"])]
     public string? Feedname { get; set; }
 
     [Option("Set feed.name to the report type's Shadowserver feed name, replacing the collector's.")]

@@ -1,0 +1,160 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using IntelMQ.Core;
+using IntelMQ.Parsers.Shadowserver;
+using IntelMQ.Runtime;
+
+namespace IntelMQ.Bench;
+
+/// <summary>
+/// Measures the Shadowserver parser path on a synthetic report: CSV parse, per-field validation and
+/// serialisation to NDJSON, single-threaded, as one whole run timed with a stopwatch.
+/// <code>
+/// dotnet run -c Release --project bench/IntelMQ.Bench -- --rows 1000000 --type scan_smb
+/// dotnet run -c Release --project bench/IntelMQ.Bench -- --rows 100000,1000000          (every type, a process each)
+/// </code>
+/// </summary>
+static class Program
+{
+    static readonly string[] DefaultTypes = ["scan_smb", "event4_sinkhole_http"];
+
+    const string Usage = """
+        usage: IntelMQ.Bench [--rows N[,N...]] [--type TYPE[,TYPE...]] [--output FILE] [--keep-input FILE | --input FILE]
+          --rows        rows of the synthetic report (default 1000000); several run one after the other
+          --type        Shadowserver report type (default: scan_smb,event4_sinkhole_http)
+          --output      write the NDJSON to FILE instead of discarding it (one type and size only)
+          --keep-input  keep the generated CSV as FILE (one type and size only)
+          --input       parse FILE, a CSV kept earlier, instead of generating one (for profiling)
+        Several types or sizes run each in a fresh process, so every peak working set is that run's own.
+        """;
+
+    static int Main(string[] args)
+    {
+        var rows = new List<long>();
+        var types = new List<string>();
+        string? output = null, keepInput = null, existing = null;
+        var child = false;
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+            switch (args[i])
+            {
+                case "--rows": rows.AddRange(Next().Split(',').Select(r => long.Parse(r.Replace("_", ""), CultureInfo.InvariantCulture))); break;
+                case "--type": types.AddRange(Next().Split(',')); break;
+                case "--output": output = Next(); break;
+                case "--keep-input": keepInput = Next(); break;
+                case "--input": existing = Next(); break;
+                case "--child": child = true; break;
+                case "-h" or "--help": Console.WriteLine(Usage); return 0;
+                default: Console.Error.WriteLine($"unknown argument '{args[i]}'\n{Usage}"); return 2;
+            }
+        }
+        if (rows.Count == 0) rows.Add(1_000_000);
+        if (types.Count == 0) types.AddRange(DefaultTypes);
+        foreach (var type in types)
+            if (ShadowserverSchema.BuiltIn.ByFileName(type) is null)
+            {
+                Console.Error.WriteLine($"'{type}' is not a report type of the built-in Shadowserver schema");
+                return 2;
+            }
+
+        if (child) return Run(types[0], rows[0], output, keepInput, existing, header: false);
+        if (types.Count == 1 && rows.Count == 1) return Run(types[0], rows[0], output, keepInput, existing, header: true);
+        if (output is not null || keepInput is not null || existing is not null)
+        {
+            Console.Error.WriteLine("--output, --keep-input and --input need a single --type and --rows");
+            return 2;
+        }
+        PrintMachine();
+        PrintHeader();
+        foreach (var type in types)
+            foreach (var n in rows)
+            {
+                using var process = Process.Start(new ProcessStartInfo(Environment.ProcessPath!, ["--child", "--type", type, "--rows", n.ToString(CultureInfo.InvariantCulture)]))!;
+                process.WaitForExit();
+                if (process.ExitCode != 0) return process.ExitCode;
+            }
+        return 0;
+    }
+
+    static int Run(string typeName, long rows, string? output, string? keepInput, string? existing, bool header)
+    {
+        var type = ShadowserverSchema.BuiltIn.ByFileName(typeName)!;
+        var input = existing ?? keepInput ?? Path.Combine(Path.GetTempPath(), $"intelmq-bench-{Environment.ProcessId}-{typeName}.csv");
+        try
+        {
+            long inputBytes;
+            if (existing is not null) inputBytes = new FileInfo(existing).Length;
+            else
+            {
+                var generated = Stopwatch.StartNew();
+                inputBytes = new SyntheticReport(type).Write(input, rows);
+                generated.Stop();
+                Console.Error.WriteLine($"{typeName}: generated {rows:N0} rows ({inputBytes / 1e6:F1} MB) in {generated.Elapsed.TotalSeconds:F1} s");
+            }
+
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            GC.Collect();
+            var gcBefore = (Gen0: GC.CollectionCount(0), Gen1: GC.CollectionCount(1), Gen2: GC.CollectionCount(2));
+            var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+            var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+            var clock = Stopwatch.StartNew();
+
+            var parser = new ShadowserverParser(new() { FileName = $"2024-05-01-{typeName}-geo.csv" });
+            var report = new Event(MessageKind.Report);
+            report.Add(DhoMapping.ToIdf("feed.name")!, "Shadowserver");
+            report.Add(DhoMapping.ToIdf("time.observation")!, "2024-05-02T00:00:00+00:00");
+            var sink = new CountingStream(output is null ? null : File.Create(output));
+            long events = 0, rejected = 0;
+            using (var reader = new StreamReader(input, System.Text.Encoding.UTF8, false, 1 << 16))
+            using (var writer = new MessageWriter(sink, MessageFormat.Ndjson, "intelmq-bench"))
+            {
+                foreach (var ev in parser.Parse(reader, report, (_, _, _) => rejected++))
+                {
+                    writer.Write(ev);
+                    events++;
+                }
+                writer.Flush();
+            }
+
+            clock.Stop();
+            var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+            using var self = Process.GetCurrentProcess();
+            self.Refresh();
+            var seconds = clock.Elapsed.TotalSeconds;
+            var cpuSeconds = (self.TotalProcessorTime - cpuBefore).TotalSeconds;
+            if (existing is not null) rows = events + rejected;
+            if (header)
+            {
+                PrintMachine();
+                PrintHeader();
+            }
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {typeName,-20} | {rows,9:N0} | {events,9:N0} | {rejected,4} | {seconds,7:F2} | {cpuSeconds,7:F2} | {events / seconds,10:N0} | {inputBytes / 1e6 / seconds,7:F1} | {sink.BytesWritten / 1e6,8:F1} | {sink.BytesWritten / 1e6 / seconds,7:F1} | {self.PeakWorkingSet64 / 1048576.0,7:F0} | {(double)allocated / Math.Max(events, 1),8:N0} | {GC.CollectionCount(0) - gcBefore.Gen0}/{GC.CollectionCount(1) - gcBefore.Gen1}/{GC.CollectionCount(2) - gcBefore.Gen2} |"));
+            return rejected == 0 ? 0 : 1;
+        }
+        finally
+        {
+            if (keepInput is null && existing is null) File.Delete(input);
+        }
+    }
+
+    static void PrintMachine()
+    {
+        var cpu = File.Exists("/proc/cpuinfo")
+            ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim()
+            : null;
+        Console.WriteLine($"machine: {cpu ?? RuntimeInformation.ProcessArchitecture.ToString()}, {Environment.ProcessorCount} cores, "
+                          + $"{RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, single-threaded, "
+                          + $"{(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC");
+        Console.WriteLine();
+    }
+
+    static void PrintHeader()
+    {
+        Console.WriteLine("| report type          |      rows |    events | rej. | seconds |   cpu s |   events/s |  in MB/s |   out MB | out MB/s | peak MB | B/event | GC 0/1/2 |");
+        Console.WriteLine("|----------------------|----------:|----------:|-----:|--------:|--------:|-----------:|--------:|---------:|--------:|--------:|--------:|---------:|");
+    }
+}

@@ -1,0 +1,118 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using IntelMQ.Core;
+
+namespace IntelMQ.Tests.Core;
+
+public sealed class EventJsonTests
+{
+    internal static string Write(Action<Utf8JsonWriter> write)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer)) write(writer);
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    static List<Event> Read(string json, MessageFormat format = MessageFormat.Auto) => EventJson.Read(Encoding.UTF8.GetBytes(json), format);
+
+    [Fact]
+    public void Events_are_written_as_nested_ecs_objects()
+    {
+        var ev = new Event();
+        ev.Add("source.ip", "192.0.2.1");
+        ev.Add("source.as.number", 64496);
+        ev.Add("source.as.organization.name", "Example");
+        ev.Add("source.port", 445);
+        ev.Add("@timestamp", "2024-05-01 12:00:00");
+        ev.Add("custom.x", "y");
+        var json = JsonNode.Parse(Write(w => EventJson.WriteIdf(w, ev)))!;
+        Assert.Equal("192.0.2.1", (string)json["source"]!["ip"]!);
+        Assert.Equal(64496, (long)json["source"]!["as"]!["number"]!);
+        Assert.Equal("Example", (string)json["source"]!["as"]!["organization"]!["name"]!);
+        Assert.Equal(445, (long)json["source"]!["port"]!);
+        Assert.Equal("2024-05-01T12:00:00+00:00", (string)json["@timestamp"]!);
+        Assert.Equal("y", (string)json["custom"]!["x"]!);
+    }
+
+    [Fact]
+    public void A_packet_has_the_meta_header_and_round_trips()
+    {
+        var a = Event.Create();
+        a.Add("source.ip", "192.0.2.1");
+        var b = Event.Create();
+        b.Add("destination.domain", "example.com");
+        var line = Write(w => EventJson.WritePacket(w, new PacketMeta("cert.example", new DateTimeOffset(2024, 5, 1, 0, 0, 0, TimeSpan.Zero)), [a, b]));
+        var meta = JsonNode.Parse(line)!["meta"]!;
+        Assert.Equal("IntelMQ-IDF", (string)meta["format-name"]!);
+        Assert.Equal("1.0", (string)meta["version"]!);
+        Assert.Equal("cert.example", (string)meta["producer"]!);
+        Assert.Equal("2024-05-01T00:00:00+00:00", (string)meta["created-at"]!);
+        Assert.Equal(FieldCatalogue.EcsVersion, (string)meta["ecs-version"]!);
+        Assert.EndsWith("docs/idf.md", (string)meta["url"]!);
+        var back = Read(line);
+        Assert.Equal(2, back.Count);
+        Assert.Equal(a.Id, back[0].Id);
+        Assert.Equal("example.com", back[1]["destination.domain"]);
+    }
+
+    [Fact]
+    public void Reading_detects_bare_events_dho_messages_and_iep04_envelopes()
+    {
+        var bare = Assert.Single(Read("""{"source": {"ip": "192.0.2.9", "geo": {"location": {"lat": 1.5, "lon": 2}}}}"""));
+        Assert.Equal("192.0.2.9", bare["source.ip"]);
+        Assert.Equal(1.5, bare["source.geo.location.lat"]);
+        Assert.NotNull(bare.Id);
+
+        var dho = Assert.Single(Read("""{"__type": "Report", "feed.name": "F", "raw": "YSxi", "extra.file_name": "x.csv", "source.asn": 64496}"""));
+        Assert.Equal(MessageKind.Report, dho.Kind);
+        Assert.Equal("a,b", dho["event.original"]);
+        Assert.Equal("x.csv", dho["custom.file_name"]);
+        Assert.Equal(64496L, dho["source.as.number"]);
+
+        var parent = Guid.NewGuid().ToString();
+        var current = Guid.NewGuid().ToString();
+        var envelope = Assert.Single(Read($$$"""
+            {"format": "intelmq", "version": 1, "type": "event",
+             "meta": {"uuid": {"current": "cert-at:intelmq:{{{current}}}", "parent": "{{{parent}}}"}},
+             "payload": {"source.ip": "127.0.0.1", "source.fqdn": "example.com"}}
+            """));
+        Assert.Equal(current, envelope.Id);
+        Assert.Equal("example.com", envelope["source.domain"]);
+        var link = (JsonObject)((List<object>)envelope["links"]!)[0];
+        Assert.Equal("parent", (string)link["type"]!);
+        Assert.Equal(parent, (string)link["id"]!);
+    }
+
+    [Theory]
+    [InlineData("{\"source\": {\"ip\": ")]
+    [InlineData("[1, 2]")]
+    [InlineData("\"just a string\"")]
+    public void Broken_json_is_a_clear_error(string json) => Assert.ThrowsAny<JsonException>(() => Read(json));
+
+    [Fact]
+    public void Invalid_values_and_unknown_fields_are_refused_on_the_way_in()
+    {
+        Assert.Contains("source.ip", Assert.Throws<InvalidFieldException>(() => Read("""{"source": {"ip": "999.1.1.1"}}""")).Message);
+        Assert.Contains("no.such", Assert.Throws<InvalidFieldException>(() => Read("""{"__type": "Event", "no.such": 1}""")).Message);
+        Assert.Contains("base64", Assert.Throws<InvalidFieldException>(() => Read("""{"__type": "Event", "raw": "%%%"}""")).Message);
+    }
+
+    [Fact]
+    public void Dho_output_maps_fields_back_and_keeps_fields_intelmq_lacks_under_extra_idf()
+    {
+        var ev = Event.Create();
+        ev.Add("source.as.number", 64496);
+        ev.Add("event.original", "a,b");
+        ev.Add("related.ip", new[] { "192.0.2.1" });
+        var dho = JsonNode.Parse(Write(w => EventJson.WriteDho(w, ev)))!.AsObject();
+        Assert.Equal("Event", (string)dho["__type"]!);
+        Assert.Equal(64496, (long)dho["source.asn"]!);
+        Assert.Equal("YSxi", (string)dho["raw"]!);
+        Assert.Equal("192.0.2.1", (string)dho["extra.idf.related.ip"]![0]!);
+        Assert.False(dho.ContainsKey("event.id"));
+        var back = Assert.Single(Read(dho.ToJsonString()));
+        Assert.Equal(["192.0.2.1"], (List<object>)back["related.ip"]!);
+    }
+}
