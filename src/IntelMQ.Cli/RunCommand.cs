@@ -58,7 +58,7 @@ public static class RunCommand
         using (var runner = new OneShotRunner(run, Console.OpenStandardOutput(), Console.Error))
             summary = runner.Run(Console.OpenStandardInput());
         var events = string.Join(", ", summary.EventsByPath.Select(p => p.Key == "_default" ? $"{p.Value} events" : $"{p.Value} events to {p.Key}"));
-        Console.Error.WriteLine($"{program.Name}: {summary.Messages} messages, {(events.Length == 0 ? "0 events" : events)}"
+        Console.Error.WriteLine($"{program.Name}: {summary.Messages} message{(summary.Messages == 1 ? "" : "s")}, {(events.Length == 0 ? "0 events" : events)}"
                                 + (summary.Dumped > 0 ? $", {summary.Dumped} failures dumped to {summary.DumpPath}" : ""));
         return summary.ExitCode;
     }

@@ -8,6 +8,9 @@ public sealed class IntelMQCommand : IDisposable
 {
     public string Home { get; } = Directory.CreateTempSubdirectory("intelmq-test-").FullName;
 
+    /// <summary>Extra environment variables for the runs.</summary>
+    public Dictionary<string, string> Environment { get; } = [];
+
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
     public Result Run(string stdin, params string[] args) => Run(Encoding.UTF8.GetBytes(stdin), args);
@@ -19,6 +22,7 @@ public sealed class IntelMQCommand : IDisposable
         foreach (var a in args) start.ArgumentList.Add(a);
         start.Environment["INTELMQ_HOME"] = Home;
         start.Environment["INTELMQ_FAKE_NOW"] = "2024-05-02T10:00:00Z";
+        foreach (var (key, value) in Environment) start.Environment[key] = value;
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
