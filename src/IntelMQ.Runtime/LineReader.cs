@@ -5,10 +5,13 @@ public sealed class LineReader(Stream stream)
 {
     byte[] _buffer = new byte[64 * 1024];
     int _start, _end;
-    bool _eof;
 
-    /// <summary>The next line without its line end (LF or CRLF), or false at the end of the stream.</summary>
-    public bool TryReadLine(out ReadOnlyMemory<byte> line)
+    /// <summary>The next line without its line end (LF or CRLF), or false when the stream has no more for now.</summary>
+    public bool TryReadLine(out ReadOnlyMemory<byte> line) => TryReadLine(out line, out _);
+
+    /// <param name="consumed">Bytes the line took in the stream, line end included.</param>
+    /// <param name="partialAtEnd">Return a last line that has no line end (false while a file is still being written).</param>
+    public bool TryReadLine(out ReadOnlyMemory<byte> line, out int consumed, bool partialAtEnd = true)
     {
         var scanFrom = _start;
         while (true)
@@ -17,24 +20,28 @@ public sealed class LineReader(Stream stream)
             if (newline >= 0)
             {
                 var length = newline - _start;
+                consumed = length + 1;
                 if (length > 0 && _buffer[newline - 1] == '\r') length--;
                 line = _buffer.AsMemory(_start, length);
                 _start = newline + 1;
                 return true;
             }
-            if (_eof)
-            {
-                line = _buffer.AsMemory(_start, _end - _start);
-                var any = _end > _start;
-                _start = _end;
-                return any;
-            }
             scanFrom = _end;
-            Fill(ref scanFrom);
+            if (Fill(ref scanFrom)) continue;
+            consumed = _end - _start;
+            if (!partialAtEnd || consumed == 0)
+            {
+                line = default;
+                consumed = 0;
+                return false;
+            }
+            line = _buffer.AsMemory(_start, consumed);
+            _start = _end;
+            return true;
         }
     }
 
-    void Fill(ref int scanFrom)
+    bool Fill(ref int scanFrom)
     {
         if (_start > 0)
         {
@@ -45,7 +52,7 @@ public sealed class LineReader(Stream stream)
         }
         if (_end == _buffer.Length) Array.Resize(ref _buffer, _buffer.Length * 2);
         var read = stream.Read(_buffer, _end, _buffer.Length - _end);
-        if (read == 0) _eof = true;
         _end += read;
+        return read > 0;
     }
 }

@@ -1,0 +1,72 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+
+namespace IntelMQ.Cli;
+
+/// <summary>
+/// <c>--processes N</c>: starts N workers (this command again, with <c>--worker-id</c>), restarts a worker that dies
+/// with backoff, and forwards SIGTERM/SIGINT so that each finishes and acknowledges its batch.
+/// </summary>
+public static class Supervisor
+{
+    public static int Run(int processes, string id, TextWriter log)
+    {
+        var args = Environment.GetCommandLineArgs().Skip(1).ToList();
+        RemoveOption(args, "--processes");
+        var stopping = false;
+        var workers = new Process?[processes];
+        var failures = new int[processes];
+        void OnSignal(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stopping = true;
+            foreach (var w in workers)
+                if (w is { HasExited: false }) Kill(w.Id, context.Signal == PosixSignal.SIGINT ? 2 : 15);
+        }
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        for (var i = 0; i < processes; i++) workers[i] = Start(args, i);
+        log.WriteLine($"{id}: supervising {processes} workers ({string.Join(", ", workers.Select(w => w!.Id))})");
+        while (true)
+        {
+            var alive = 0;
+            for (var i = 0; i < processes; i++)
+            {
+                var w = workers[i]!;
+                if (!w.HasExited) { alive++; continue; }
+                if (stopping || w.ExitCode is 0 or 2) continue;
+                var delay = TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, failures[i]++)));
+                log.WriteLine($"{id}: worker {i} (pid {w.Id}) exited with {w.ExitCode}; restarting in {delay.TotalSeconds:0} s (its unacknowledged messages are redelivered)");
+                Thread.Sleep(delay);
+                if (!stopping) { workers[i] = Start(args, i); alive++; }
+            }
+            if (alive == 0) break;
+            Thread.Sleep(200);
+        }
+        return workers.Max(w => w!.ExitCode is var c && c == 143 ? 0 : c);
+    }
+
+    static Process Start(List<string> args, int worker)
+    {
+        var start = new ProcessStartInfo(Environment.ProcessPath!) { UseShellExecute = false };
+        // Under `dotnet intelmq.dll` the process is dotnet itself; the entry assembly comes first then.
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet")
+            start.ArgumentList.Add(typeof(Supervisor).Assembly.Location);
+        foreach (var a in args) start.ArgumentList.Add(a);
+        start.ArgumentList.Add("--worker-id");
+        start.ArgumentList.Add(worker.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return Process.Start(start)!;
+    }
+
+    static void RemoveOption(List<string> args, string name)
+    {
+        for (var i = 0; i < args.Count; i++)
+        {
+            if (args[i] == name && i + 1 < args.Count) { args.RemoveRange(i, 2); i--; }
+            else if (args[i].StartsWith(name + "=", StringComparison.Ordinal)) { args.RemoveAt(i); i--; }
+        }
+    }
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    static extern int Kill(int pid, int signal);
+}

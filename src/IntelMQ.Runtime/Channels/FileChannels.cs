@@ -1,0 +1,104 @@
+using System.Runtime.InteropServices;
+using IntelMQ.Core;
+
+namespace IntelMQ.Runtime.Channels;
+
+/// <summary>
+/// <c>file:PATH</c> — input reads the file once (or, with <c>follow=true</c>, keeps reading what is appended and
+/// remembers the acknowledged position in <c>offset_file</c>, default beside the state); output appends,
+/// fsynced with <c>fsync=true</c>. <c>pipe:PATH</c> — a named pipe, created when missing.
+/// </summary>
+public static partial class FileChannels
+{
+    public static IInputChannel OpenInput(ChannelAddress address, ChannelContext context)
+    {
+        var path = PathOf(address);
+        if (!File.Exists(path) && !address.GetBool("follow")) throw new ConfigurationException($"{address}: no such file.");
+        if (!address.GetBool("follow")) return new StreamInputChannel(File.OpenRead(path), address.ToString());
+        var offsets = address.Get("offset_file") ?? Path.Combine(Installation.StateDirectory, "offsets", $"{context.ProgramId}.{Path.GetFileName(path)}.offset");
+        return new FollowingFileChannel(path, offsets, address.ToString(), TimeSpan.FromMilliseconds(address.GetInt("poll_ms", 200, 10)));
+    }
+
+    public static IOutputChannel OpenOutput(ChannelAddress address, ChannelContext context)
+    {
+        var path = PathOf(address);
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read, 1 << 16);
+        return new StreamOutputChannel(stream, address.ToString(), ChannelCatalog.Format(address), address.GetBool("fsync"));
+    }
+
+    public static IInputChannel OpenPipeInput(ChannelAddress address, ChannelContext context)
+    {
+        var path = EnsureFifo(address);
+        return new StreamInputChannel(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16), address.ToString());
+    }
+
+    public static IOutputChannel OpenPipeOutput(ChannelAddress address, ChannelContext context)
+    {
+        var path = EnsureFifo(address);
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, 1 << 16);
+        return new StreamOutputChannel(stream, address.ToString(), ChannelCatalog.Format(address), fsync: false);
+    }
+
+    static string PathOf(ChannelAddress address) =>
+        address.Rest.StartsWith("//", StringComparison.Ordinal) ? address.Uri.LocalPath
+        : address.Rest.Length > 0 ? address.Rest : throw new ConfigurationException($"{address}: a path is missing, e.g. file:/var/lib/intelmq/events.jsonl");
+
+    static string EnsureFifo(ChannelAddress address)
+    {
+        var path = PathOf(address);
+        if (!File.Exists(path) && MakeFifo(path, 0x180 /* 0600 */) != 0)
+            throw new ConfigurationException($"{address}: cannot create the named pipe (mkfifo failed, errno {Marshal.GetLastPInvokeError()}).");
+        return path;
+    }
+
+    [LibraryImport("libc", EntryPoint = "mkfifo", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int MakeFifo(string path, uint mode);
+
+    /// <summary>Reads what is appended to a file, resuming after the last acknowledged message across restarts.</summary>
+    sealed class FollowingFileChannel : StreamInputChannel
+    {
+        readonly string _offsetFile;
+        readonly TimeSpan _poll;
+
+        public FollowingFileChannel(string path, string offsetFile, string name, TimeSpan poll)
+            : base(Open(path, offsetFile, out var offset), name)
+        {
+            _offsetFile = offsetFile;
+            _poll = poll;
+            Skip(offset);
+        }
+
+        static FileStream Open(string path, string offsetFile, out long offset)
+        {
+            offset = File.Exists(offsetFile) && long.TryParse(File.ReadAllText(offsetFile), out var o) ? o : 0;
+            var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16);
+            if (offset > stream.Length) offset = 0; // the file was truncated or replaced
+            stream.Seek(offset, SeekOrigin.Begin);
+            return stream;
+        }
+
+        public override async ValueTask<IReadOnlyList<Delivery>?> ReceiveAsync(int maxCount, TimeSpan wait, CancellationToken cancellationToken)
+        {
+            var deadline = DateTime.UtcNow + wait;
+            while (true)
+            {
+                var batch = await base.ReceiveAsync(maxCount, wait, cancellationToken);
+                if (batch is not null) return batch;
+                if (DateTime.UtcNow >= deadline) return [];
+                await Task.Delay(_poll, cancellationToken);
+            }
+        }
+
+        protected override bool Follows => true;
+
+        public override async ValueTask AckAsync(IReadOnlyList<Delivery> deliveries, CancellationToken cancellationToken)
+        {
+            await base.AckAsync(deliveries, cancellationToken);
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(_offsetFile))!);
+            var temp = _offsetFile + ".tmp";
+            await File.WriteAllTextAsync(temp, Committed.ToString(System.Globalization.CultureInfo.InvariantCulture), cancellationToken);
+            File.Move(temp, _offsetFile, overwrite: true);
+        }
+    }
+}
