@@ -1,3 +1,4 @@
+using IntelMQ.Channels;
 using IntelMQ.Runtime.Channels;
 
 namespace IntelMQ.Cli;
@@ -5,5 +6,5 @@ namespace IntelMQ.Cli;
 /// <summary>The transports this build ships.</summary>
 public static class Channels
 {
-    public static ChannelCatalog Catalog { get; } = ChannelCatalog.WithBuiltIns();
+    public static ChannelCatalog Catalog { get; } = ChannelCatalog.WithBuiltIns().AddTransports();
 }

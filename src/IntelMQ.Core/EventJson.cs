@@ -12,16 +12,85 @@ public static class EventJson
     static readonly UTF8Encoding StrictUtf8 = new(false, true);
 
     [ThreadStatic] static (string Key, int Start, int Length)[]? _open;
+    [ThreadStatic] static string[]? _keys;
+    [ThreadStatic] static object?[]? _values;
+    [ThreadStatic] static long[]? _order;
 
-    /// <summary>Writes an event as nested ECS JSON.</summary>
+    /// <summary>Writes an event as nested ECS JSON, its fields in ordinal order of their paths.</summary>
     public static void WriteIdf(Utf8JsonWriter writer, Event ev)
     {
-        var keys = SortedKeys(ev);
+        var count = ev.Count;
+        if (_keys is null || _keys.Length < count)
+        {
+            _keys = new string[Math.Max(count, 64)];
+            _values = new object?[_keys.Length];
+            _order = new long[_keys.Length];
+        }
+        var keys = _keys;
+        var values = _values!;
+        var order = _order.AsSpan(0, count);
+        try
+        {
+            SortFields(ev, keys, values, order);
+            WriteNested(writer, keys, values, order);
+        }
+        finally
+        {
+            Array.Clear(keys, 0, count);
+            Array.Clear(values, 0, count);
+        }
+    }
+
+    // Sorting by the catalogue's field order (one integer per field) gives ordinal path order without comparing
+    // strings; only fields that share an order (custom.*, paths below a json field) are compared by path.
+    static void SortFields(Event ev, string[] keys, object?[] values, Span<long> order)
+    {
+        var i = 0;
+        var unknown = false;
+        foreach (var (key, slot) in ev.Slots)
+        {
+            keys[i] = key;
+            values[i] = slot.Value;
+            order[i] = ((long)slot.Order << 32) | (uint)i;
+            unknown |= slot.Order < 0;
+            i++;
+        }
+        if (unknown)
+        {
+            order.Sort((a, b) => string.CompareOrdinal(keys[(int)a], keys[(int)b]));
+            return;
+        }
+        order.Sort();
+        for (var start = 0; start < order.Length;)
+        {
+            var end = start + 1;
+            while (end < order.Length && order[end] >> 32 == order[start] >> 32) end++;
+            if (end - start > 1) SortByPath(order[start..end], keys);
+            start = end;
+        }
+    }
+
+    // Insertion sort: the runs are short (the custom fields of one event).
+    static void SortByPath(Span<long> run, string[] keys)
+    {
+        for (var i = 1; i < run.Length; i++)
+        {
+            var item = run[i];
+            var key = keys[(int)item];
+            var j = i - 1;
+            for (; j >= 0 && string.CompareOrdinal(keys[(int)run[j]], key) > 0; j--) run[j + 1] = run[j];
+            run[j + 1] = item;
+        }
+    }
+
+    static void WriteNested(Utf8JsonWriter writer, string[] keys, object?[] values, ReadOnlySpan<long> order)
+    {
         var open = _open ??= new (string, int, int)[8];
         var depth = 0;
         writer.WriteStartObject();
-        foreach (var key in keys)
+        foreach (var entry in order)
         {
+            var key = keys[(int)entry];
             // Sorted keys keep the fields of one object adjacent: close only the objects this key is not inside.
             int common = 0, pos = 0;
             while (common < depth)
@@ -44,7 +113,7 @@ public static class EventJson
                 pos = next + 1;
             }
             writer.WritePropertyName(key.AsSpan(pos));
-            WriteValue(writer, ev[key]);
+            WriteValue(writer, values[(int)entry]);
         }
         for (; depth > 0; depth--) writer.WriteEndObject();
         writer.WriteEndObject();
@@ -238,14 +307,5 @@ public static class EventJson
     {
         var text = id.GetString() ?? "";
         return text[(text.LastIndexOf(':') + 1)..];
-    }
-
-    static string[] SortedKeys(Event ev)
-    {
-        var keys = new string[ev.Count];
-        var i = 0;
-        foreach (var (key, _) in ev.Fields) keys[i++] = key;
-        Array.Sort(keys, StringComparer.Ordinal);
-        return keys;
     }
 }

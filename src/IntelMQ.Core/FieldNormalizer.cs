@@ -33,7 +33,7 @@ public static class FieldNormalizer
 
     static object NormalizeScalar(FieldDefinition field, object value)
     {
-        value = Unwrap(value) ?? throw Invalid(field, value, "a value, not null");
+        if (value is not (string or long)) value = Unwrap(value) ?? throw Invalid(field, value, "a value, not null");
         return field.Type switch
         {
             FieldType.Keyword or FieldType.Text => AsText(field, value),
@@ -76,7 +76,7 @@ public static class FieldNormalizer
         JsonElement e => e.ValueKind switch
         {
             JsonValueKind.String => (object?)e.GetString(),
-            JsonValueKind.Number => e.TryGetInt64(out var l) ? l : e.GetDouble(),
+            JsonValueKind.Number => e.TryGetInt64(out var l) ? (object)l : e.GetDouble(),
             JsonValueKind.True => true,
             JsonValueKind.False => false,
             JsonValueKind.Null or JsonValueKind.Undefined => null,
@@ -85,7 +85,7 @@ public static class FieldNormalizer
         JsonValue v => v.GetValueKind() switch
         {
             JsonValueKind.String => (object?)v.GetValue<string>(),
-            JsonValueKind.Number => v.TryGetValue<long>(out var l) ? l : v.TryGetValue<int>(out var i) ? i : v.GetValue<double>(),
+            JsonValueKind.Number => v.TryGetValue<long>(out var l) ? (object)l : v.GetValue<double>(),
             JsonValueKind.True => true,
             JsonValueKind.False => false,
             _ => null,
@@ -116,7 +116,8 @@ public static class FieldNormalizer
             case string s when long.TryParse(s.AsSpan().Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var p): n = p; break;
             default: throw Invalid(field, value, expected);
         }
-        return n >= min && n <= max ? n : throw Invalid(field, value, expected);
+        // A long in range is returned as it came, saving a box.
+        return n >= min && n <= max ? (value is long ? value : n) : throw Invalid(field, value, expected);
     }
 
     static double AsDouble(FieldDefinition field, object value) => value switch
@@ -136,7 +137,7 @@ public static class FieldNormalizer
     };
 
     static string NormalizeTimestamp(FieldDefinition field, object value) =>
-        value is string s && Timestamps.TryParse(s, out var t) ? Timestamps.Format(t)
+        value is string s && Timestamps.Normalize(s) is { } t ? t
             : throw Invalid(field, value, "a timestamp such as 2024-05-01T12:00:00+00:00");
 
     /// <summary>Canonical text of an IPv4 or IPv6 address, or null. Rejects the shorthand forms inet_aton accepts ("1.2.3").</summary>
@@ -208,20 +209,39 @@ public static class FieldNormalizer
     /// <summary>Lower-case ASCII (IDNA) host name without a trailing dot, or null when it is not one.</summary>
     public static string? CanonicalFqdn(string text)
     {
-        var s = text.Trim().TrimEnd('.');
-        if (s.Length == 0 || s.Length > 253 || CanonicalIp(s) is not null) return null;
-        var ascii = true;
+        var s = text.AsSpan().Trim().TrimEnd('.');
+        if (s.Length == 0 || s.Length > 253) return null;
+        if (!System.Text.Ascii.IsValid(s)) return CanonicalIdn(s.ToString(), text);
+        // Only a dotted quad can be an address here: the label check below refuses the ':' of IPv6.
+        if (IsDottedQuad(s)) return null;
+        int labelLength = 0;
+        var upper = false;
         foreach (var c in s)
-            if (c > 127) { ascii = false; break; }
-        if (!ascii)
         {
-            try { s = Idn.GetAscii(s); }
-            catch (ArgumentException) { return null; }
+            if (c == '.')
+            {
+                if (labelLength == 0) return null;
+                labelLength = 0;
+                continue;
+            }
+            // Hyphens at a label's edge are against RFC 1123 but occur in feeds, and IntelMQ accepts them.
+            if (++labelLength > 63) return null;
+            if (char.IsAsciiLetterUpper(c)) upper = true;
+            else if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '_')) return null;
         }
+        if (!upper) return s.Length == text.Length ? text : s.ToString();
+        Span<char> lower = stackalloc char[s.Length];
+        s.ToLowerInvariant(lower);
+        return new string(lower);
+    }
+
+    static string? CanonicalIdn(string s, string text)
+    {
+        try { s = Idn.GetAscii(s); }
+        catch (ArgumentException) { return null; }
         s = s.ToLowerInvariant();
         foreach (var label in s.Split('.'))
         {
-            // Hyphens at a label's edge are against RFC 1123 but occur in feeds, and IntelMQ accepts them.
             if (label.Length is 0 or > 63) return null;
             foreach (var c in label)
                 if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '_')) return null;
@@ -239,7 +259,7 @@ public static class FieldNormalizer
             var t = s.Trim();
             var scheme = t.IndexOf("://", StringComparison.Ordinal);
             if (scheme > 0 && t.Length > scheme + 3 && !t.AsSpan().ContainsAny(" \t\r\n") && char.IsAsciiLetter(t[0])
-                && t[(scheme + 3)..].IndexOfAny(['/', '?', '#']) != 0)
+                && t.AsSpan(scheme + 3).IndexOfAny('/', '?', '#') != 0)
                 return t;
         }
         throw Invalid(field, value, "an absolute URL such as http://example.com/path");

@@ -20,6 +20,7 @@ public static class Timestamps
         text = text.Trim();
         if (text.EndsWith(" UTC", StringComparison.OrdinalIgnoreCase) || text.EndsWith(" GMT", StringComparison.Ordinal))
             text = text[..^4].TrimEnd();
+        if (TryParseSimple(text, out value)) return true;
         // "+00" and "+0000" offsets are common in feeds; .NET wants "+00:00".
         Span<char> buffer = stackalloc char[text.Length + 3];
         text.CopyTo(buffer);
@@ -50,9 +51,56 @@ public static class Timestamps
     {
         var utc = value.UtcDateTime;
         var micros = utc.Ticks % TimeSpan.TicksPerSecond / 10;
-        return micros == 0
-            ? utc.ToString("yyyy-MM-dd'T'HH:mm:ss'+00:00'", CultureInfo.InvariantCulture)
-            : utc.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'+00:00'", CultureInfo.InvariantCulture);
+        if (micros != 0) return utc.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'+00:00'", CultureInfo.InvariantCulture);
+        return string.Create(25, utc, static (chars, t) =>
+        {
+            "0000-00-00T00:00:00+00:00".CopyTo(chars);
+            Digits(chars[..4], t.Year);
+            Digits(chars[5..7], t.Month);
+            Digits(chars[8..10], t.Day);
+            Digits(chars[11..13], t.Hour);
+            Digits(chars[14..16], t.Minute);
+            Digits(chars[17..19], t.Second);
+        });
+    }
+
+    /// <summary>
+    /// The canonical form of a timestamp (<see cref="Format"/> of <see cref="TryParse"/>), or null when it is not one;
+    /// text that is canonical already comes back as it is.
+    /// </summary>
+    internal static string? Normalize(string text)
+    {
+        if (text.Length == 25 && text.AsSpan(19).SequenceEqual("+00:00") && text[10] == 'T' && TryParseSimple(text.AsSpan(0, 19), out _))
+            return text;
+        return TryParse(text, out var value) ? Format(value) : null;
+    }
+
+    // The format nearly every feed uses, "2024-05-01 12:00:00" or with a T, parsed without the general parser
+    // (which tries the formats one after the other). Anything else, or an impossible date, is left to TryParse.
+    static bool TryParseSimple(ReadOnlySpan<char> s, out DateTimeOffset value)
+    {
+        value = default;
+        if (s.Length != 19 || s[4] != '-' || s[7] != '-' || s[10] is not (' ' or 'T') || s[13] != ':' || s[16] != ':') return false;
+        if (!TwoDigits(s, 0, out var century) || !TwoDigits(s, 2, out var yy) || !TwoDigits(s, 5, out var month) || !TwoDigits(s, 8, out var day)
+            || !TwoDigits(s, 11, out var hour) || !TwoDigits(s, 14, out var minute) || !TwoDigits(s, 17, out var second))
+            return false;
+        var year = century * 100 + yy;
+        if (year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 59)
+            return false;
+        value = new DateTimeOffset(year, month, day, hour, minute, second, TimeSpan.Zero);
+        return true;
+    }
+
+    static bool TwoDigits(ReadOnlySpan<char> s, int at, out int value)
+    {
+        int high = s[at] - '0', low = s[at + 1] - '0';
+        value = high * 10 + low;
+        return (uint)high <= 9 && (uint)low <= 9;
+    }
+
+    static void Digits(Span<char> target, int value)
+    {
+        for (var i = target.Length - 1; i >= 0; i--, value /= 10) target[i] = (char)('0' + value % 10);
     }
 
     static bool IsDigits(ReadOnlySpan<char> s)

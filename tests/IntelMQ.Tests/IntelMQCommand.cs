@@ -32,6 +32,17 @@ public sealed class IntelMQCommand : IDisposable
         return new Result(process.ExitCode, stdout.Result, stderr.Result);
     }
 
+    /// <summary>Starts the command in the background (a daemon); the caller stops it.</summary>
+    public Process Start(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, WorkingDirectory = Home };
+        start.ArgumentList.Add(Paths.IntelMQDll);
+        foreach (var a in args) start.ArgumentList.Add(a);
+        start.Environment["INTELMQ_HOME"] = Home;
+        foreach (var (key, value) in Environment) start.Environment[key] = value;
+        return Process.Start(start)!;
+    }
+
     public string PathOf(string name) => Path.Combine(Home, name);
 
     public void Dispose()

@@ -32,8 +32,8 @@ public static class ShadowserverConversions
         ["convert_date"] = (v, _) => Empty(v) ? null : Timestamps.TryParse(v!, out var t) ? Timestamps.Format(t) : throw new FormatException($"'{v}' is not a date"),
         ["convert_date_utc"] = (v, _) => Empty(v) ? null : Timestamps.TryParse(v!, out var t) ? Timestamps.Format(t) : throw new FormatException($"'{v}' is not a date"),
         ["force_base64"] = (v, _) => Empty(v) ? null : IsBase64(v!) ? v : Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(v!)),
-        ["extract_cve_from_tag"] = (v, _) => Empty(v) ? null
-            : string.Join(";", v!.Split(';').Where(t => t.StartsWith("cve-", StringComparison.OrdinalIgnoreCase))) is { Length: > 0 } cves ? cves : null,
+        ["extract_cve_from_tag"] = (v, _) => Empty(v) || !v!.Contains("cve-", StringComparison.OrdinalIgnoreCase) ? null
+            : string.Join(";", v.Split(';').Where(t => t.StartsWith("cve-", StringComparison.OrdinalIgnoreCase))) is { Length: > 0 } cves ? cves : null,
         ["category_or_detail"] = (v, row) => !Empty(row("category")) ? row("category") : Empty(row("detail")) ? null : row("detail"),
         ["convert_http_host_and_url"] = HostAndUrl,
         ["scan_exchange_taxonomy"] = (v, _) => Empty(v) ? null : IsWebshell(v!) ? "intrusions" : "vulnerable",
@@ -60,11 +60,20 @@ public static class ShadowserverConversions
     {
         if (Empty(url)) return null;
         var path = url!.Trim();
-        var parts = path.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        if (parts.Length == 3 && parts[2].StartsWith("HTTP/", StringComparison.OrdinalIgnoreCase)) path = parts[1];
+        if (RequestTarget(path) is { } target) path = target;
         if (path.Contains("://", StringComparison.Ordinal)) return path;
-        var host = HostColumns.Select(row).FirstOrDefault(h => !Empty(h));
+        string? host = null;
+        foreach (var column in HostColumns)
+            if (!Empty(host = row(column))) break;
         if (Empty(host)) return null;
-        return $"http://{host}{(path.StartsWith('/') ? "" : "/")}{path}";
+        return string.Concat("http://", host, path.StartsWith('/') ? "" : "/", path);
+    }
+
+    // The target of a request line: exactly three words separated by spaces, the third HTTP/x.
+    static string? RequestTarget(string line)
+    {
+        Span<Range> words = stackalloc Range[4];
+        var count = line.AsSpan().Split(words, ' ', StringSplitOptions.RemoveEmptyEntries);
+        return count == 3 && line.AsSpan(words[2]).StartsWith("HTTP/", StringComparison.OrdinalIgnoreCase) ? line[words[1]] : null;
     }
 }

@@ -131,30 +131,30 @@ public sealed partial class ShadowserverParser : IParser
         var plan = new RowPlan(type, index, columns);
         var header = string.Join(",", columns.Select(c => "\"" + c.Replace("\"", "\"\"") + "\"")) + input.FirstLineEnd;
         var values = new string?[columns.Length];
-        string? Column(string name) => index.TryGetValue(name, out var i) ? values[i] : null;
+        Func<string, string?> column = name => index.TryGetValue(name, out var i) ? values[i] : null;
         var line = 2L;
         var prototype = NewEventPrototype(report, type);
         while (csv.Read())
         {
             var raw = csv.GetRawRecordSpan().TrimEnd("\r\n");
-            var position = $"line {line}";
+            var rowLine = line;
             line += raw.Count('\n') + 1;
             var fieldCount = csv.RowFieldCount;
             if (fieldCount > columns.Length)
             {
-                reject(position, new string(raw), new InvalidDataException($"the row has {fieldCount} fields, the header {columns.Length}"));
+                reject($"line {rowLine}", new string(raw), new InvalidDataException($"the row has {fieldCount} fields, the header {columns.Length}"));
                 continue;
             }
             for (var i = 0; i < columns.Length; i++) values[i] = i < fieldCount ? csv.GetString(i) : null;
             Event ev;
             try
             {
-                ev = plan.Build(prototype, values, Column);
+                ev = plan.Build(prototype, values, column);
                 ev.Add(Event.OriginalField, string.Concat(header, raw.TrimEnd()));
             }
             catch (Exception ex) when (ex is InvalidFieldException or FormatException or OverflowException or RowException)
             {
-                reject(position, new string(raw), ex);
+                reject($"line {rowLine}", new string(raw), ex);
                 continue;
             }
             yield return ev;
@@ -205,13 +205,10 @@ public sealed partial class ShadowserverParser : IParser
             {
                 var value = Convert(field, values[column], row);
                 // The first value wins (constants before columns); an empty cell is kept only in custom fields, as IntelMQ keeps it in extra.
-                if (value is null || ev.Contains(field.Path!) || (value is string { Length: 0 } && (field.Conversion is not null || !field.IsCustom)))
-                {
+                // A value its field refuses is kept under custom.<column> rather than lost: TryAdd fails and the field is not set.
+                if (value is null || (value is string { Length: 0 } && (field.Conversion is not null || !field.IsCustom))
+                    || ev.TryAdd(field.Path!, value) || ev.Contains(field.Path!))
                     _consumed[column] = true;
-                    continue;
-                }
-                // A value its field refuses is kept under custom.<column> rather than lost.
-                if (ev.TryAdd(field.Path!, value)) _consumed[column] = true;
             }
             for (var i = 0; i < values.Length; i++)
             {
@@ -219,7 +216,7 @@ public sealed partial class ShadowserverParser : IParser
                 var path = _extraPaths[i] ?? _leftoverPaths[i];
                 var value = values[i];
                 if (value is { Length: 0 } || (value is null && _extraPaths[i] is null)) continue;
-                if (!ev.Contains(path)) ev.Add(path, value);
+                ev.TryAdd(path, value); // a custom field takes any text; this fails only when the field is set already
             }
             return ev;
         }

@@ -85,6 +85,15 @@ public sealed class EventJsonTests
         Assert.Equal(parent, (string)link["id"]!);
     }
 
+    [Fact]
+    public void Json_numbers_keep_their_kind()
+    {
+        var ev = Assert.Single(Read("""{"custom": {"n": 5, "x": 1.5, "big": 4200000289}}"""));
+        Assert.IsType<long>(ev["custom.n"]);
+        Assert.IsType<double>(ev["custom.x"]);
+        Assert.Equal(4200000289L, ev["custom.big"]);
+    }
+
     [Theory]
     [InlineData("{\"source\": {\"ip\": ")]
     [InlineData("[1, 2]")]

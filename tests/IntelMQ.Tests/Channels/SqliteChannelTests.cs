@@ -1,0 +1,41 @@
+namespace IntelMQ.Tests.Channels;
+
+/// <summary>The embedded durable queue: the conformance suite, and at-least-once through SIGKILLs.</summary>
+public sealed class SqliteChannelTests(ITestOutputHelper output) : ChannelConformanceTests, IDisposable
+{
+    readonly string _dir = Directory.CreateTempSubdirectory("sqlite-queue-").FullName;
+
+    protected override string Address(string name) => $"sqlite:{Path.Combine(_dir, "queues.db")}?queue={name}-{Guid.NewGuid():N}";
+
+    protected override TimeSpan Wait => TimeSpan.FromMilliseconds(500);
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public async Task Expert_daemon_killed_with_SIGKILL_loses_nothing()
+    {
+        var (missing, _) = await CrashTestAsync(10_000, 4, output);
+        Assert.Equal(0, missing);
+    }
+
+    [Fact]
+    public async Task Two_worker_processes_share_the_input()
+    {
+        var (missing, _) = await CrashTestAsync(10_000, 1, output, processes: 2);
+        Assert.Equal(0, missing);
+    }
+
+    [Fact]
+    public async Task A_full_queue_holds_the_producer_back()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var address = Address("bounded");
+        var bounded = address + "&max_length=100";
+        await SendAsync(bounded, 0, 100, ct);
+        var blocked = SendAsync(bounded, 100, 10, ct);
+        await Task.Delay(500, ct);
+        Assert.False(blocked.IsCompleted, "the producer should wait while the queue is full");
+        Assert.Equal(110, (await DrainAsync(address, ct, 110)).Count + (await DrainAsync(address, ct)).Count);
+        await blocked;
+    }
+}
