@@ -8,6 +8,7 @@ var root = new RootCommand("IntelMQ.NET: collect, parse, enrich and deliver secu
     ListCommand.Create(),
     HelpCommand.Create(),
     DemoCommand.Create(),
+    DumpCommand.Create(),
 };
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

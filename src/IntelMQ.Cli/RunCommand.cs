@@ -129,19 +129,19 @@ public static class RunCommand
         return summary.ExitCode;
     }
 
-    /// <summary>NAME=URI or URI (the default path). A URI's own query (?queue=x) is not a NAME=.</summary>
-    static Dictionary<string, string> ParseOutputs(string[] outputs)
+    /// <summary>NAME=URI or URI (the default path); a path given twice sends to both. A URI's own query (?queue=x) is not a NAME=.</summary>
+    static Dictionary<string, IReadOnlyList<string>> ParseOutputs(string[] outputs)
     {
-        var channels = new Dictionary<string, string>(StringComparer.Ordinal);
+        var channels = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         foreach (var output in outputs)
         {
             var eq = output.IndexOf('=');
             var named = eq > 0 && !output.AsSpan(0, eq).ContainsAny(":/?");
             var (name, uri) = named ? (output[..eq], output[(eq + 1)..]) : ("_default", output);
             ChannelAddress.Parse(uri);
-            channels[name] = uri;
+            (channels.TryGetValue(name, out var list) ? list : channels[name] = []).Add(uri);
         }
-        if (!channels.ContainsKey("_default")) channels["_default"] = "stdout:";
-        return channels;
+        if (!channels.ContainsKey("_default")) channels["_default"] = ["stdout:"];
+        return channels.ToDictionary(c => c.Key, c => (IReadOnlyList<string>)c.Value, StringComparer.Ordinal);
     }
 }

@@ -28,8 +28,9 @@ public sealed class Event
     {
         Kind = other.Kind;
         Catalogue = other.Catalogue;
-        _fields = new Dictionary<string, Slot>(other._fields, StringComparer.Ordinal);
-        _fields.EnsureCapacity(InitialCapacity);
+        // Sized for the fields still to come; the copy constructor would size it for the current ones and grow later.
+        _fields = new Dictionary<string, Slot>(Math.Max(InitialCapacity, other._fields.Count + 16), StringComparer.Ordinal);
+        foreach (var (key, slot) in other._fields) _fields.Add(key, slot);
     }
 
     /// <summary>A new event with a fresh <c>event.id</c>.</summary>
@@ -48,21 +49,29 @@ public sealed class Event
     {
         get
         {
-            foreach (var (key, slot) in _fields) yield return new(key, slot.Value);
+            foreach (var (key, slot) in _fields) yield return new(key, slot.Value is JoinedText ? Join(key) : slot.Value);
         }
     }
 
-    /// <summary>A value and its field's place in the output order (see <see cref="EventJson.WriteIdf"/>); -1 when unknown.</summary>
-    internal readonly record struct Slot(object? Value, int Order);
+    /// <summary>A value and how its field is written (see <see cref="EventJson.WriteIdf"/>); no placement when the field is unknown.</summary>
+    internal readonly record struct Slot(object? Value, FieldCatalogue.Placement? Placement);
 
     internal Dictionary<string, Slot> Slots => _fields;
+
+    /// <summary>Text held as two parts until it is read (see <see cref="AddOriginal"/>).</summary>
+    internal sealed class JoinedText(string head, string tail)
+    {
+        public string Head => head;
+        public string Tail => tail;
+        public override string ToString() => string.Concat(head, tail);
+    }
 
     public string? Id => this[IdField] as string;
 
     /// <summary>Gets a value (null when absent); setting validates and overwrites, setting null removes.</summary>
     public object? this[string path]
     {
-        get => _fields.TryGetValue(path, out var slot) ? slot.Value : null;
+        get => _fields.TryGetValue(path, out var slot) ? slot.Value is JoinedText ? Join(path) : slot.Value : null;
         set
         {
             if (value is null) _fields.Remove(path);
@@ -75,7 +84,7 @@ public sealed class Event
     public bool TryGetValue(string path, out object? value)
     {
         var found = _fields.TryGetValue(path, out var slot);
-        value = slot.Value;
+        value = slot.Value is JoinedText ? Join(path) : slot.Value;
         return found;
     }
 
@@ -90,6 +99,25 @@ public sealed class Event
     {
         if (!Store(path, value, overwrite))
             throw new InvalidFieldException(path, $"field '{path}' is already set to {Describe(this[path])}; refusing to overwrite it with {Describe(value is null ? null : FieldNormalizer.Unwrap(value))}");
+    }
+
+    /// <summary>
+    /// Adds <c>event.original</c> as <paramref name="head"/> followed by <paramref name="tail"/>, as <see cref="Add"/> would
+    /// add the two joined. They are joined only when the value is read: the events of a CSV report all start their raw
+    /// text with the report's header line, and the IDF writer writes that from one copy.
+    /// </summary>
+    /// <exception cref="InvalidFieldException"><c>event.original</c> is already set.</exception>
+    public void AddOriginal(string head, string tail)
+    {
+        var (field, placement) = Catalogue.Resolve(OriginalField);
+        if (field is not { Type: FieldType.Keyword or FieldType.Text, IsArray: false } || head.Length == 0 || tail.Length == 0)
+        {
+            Add(OriginalField, string.Concat(head, tail));
+            return;
+        }
+        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_fields, OriginalField, out var exists);
+        if (exists) Add(OriginalField, string.Concat(head, tail)); // throws "already set"
+        slot = new Slot(new JoinedText(head, tail), placement);
     }
 
     /// <summary>Like <see cref="Add"/>, but reports an invalid value, or a field already set, by returning false.</summary>
@@ -108,7 +136,7 @@ public sealed class Event
     // Add without the "already set" error: false when the field is set and overwrite is off. One dictionary lookup.
     bool Store(string path, object? value, bool overwrite)
     {
-        var (field, order) = Catalogue.Resolve(path);
+        var (field, placement) = Catalogue.Resolve(path);
         if (field is null)
             throw new InvalidFieldException(path, $"unknown field '{path}': it is neither an ECS field nor an IDF extension; put your own fields under custom.*");
         if (value is not (null or string or long)) value = FieldNormalizer.Unwrap(value);
@@ -117,7 +145,7 @@ public sealed class Event
         if (exists && !overwrite) return false;
         try
         {
-            slot = new Slot(value is null ? null : FieldNormalizer.Normalize(field, value), order);
+            slot = new Slot(value is null ? null : FieldNormalizer.Normalize(field, value), placement);
         }
         catch
         {
@@ -131,16 +159,23 @@ public sealed class Event
     public bool CopyFrom(Event source, string path)
     {
         if (!source._fields.TryGetValue(path, out var slot)) return false;
-        _fields[path] = source.Catalogue == Catalogue ? slot : new Slot(slot.Value, OrderOf(path));
+        _fields[path] = source.Catalogue == Catalogue ? slot : new Slot(slot.Value, Catalogue.Resolve(path).Placement);
         return true;
     }
 
-    public void AssignNewId() => _fields[IdField] = new Slot(NewVersion7Id(), OrderOf(IdField));
+    public void AssignNewId() => _fields[IdField] = new Slot(NewVersion7Id(), Catalogue.Resolve(IdField).Placement);
+
+    // Joins a JoinedText in place, so it is joined at most once.
+    string Join(string path)
+    {
+        ref var slot = ref CollectionsMarshal.GetValueRefOrNullRef(_fields, path);
+        var text = slot.Value!.ToString()!;
+        slot = slot with { Value = text };
+        return text;
+    }
 
     /// <summary>A copy with the same fields and id; call <see cref="AssignNewId"/> for a new event.</summary>
     public Event Clone() => new(this);
-
-    int OrderOf(string path) => Catalogue.Resolve(path) is { Field: not null } resolved ? resolved.Order : -1;
 
     static string Describe(object? value) => value is string s ? $"'{s}'" : Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? "null";
 

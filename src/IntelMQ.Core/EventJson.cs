@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -8,55 +9,64 @@ namespace IntelMQ.Core;
 /// <summary>Reads and writes events as IDF (nested ECS JSON, packets), NDJSON and IntelMQ's DHO lines.</summary>
 public static class EventJson
 {
-    const string IdfPrefix = "extra.idf.", CustomPrefix = "custom.";
+    const string IdfPrefix = "extra.idf.";
     static readonly UTF8Encoding StrictUtf8 = new(false, true);
 
-    [ThreadStatic] static (string Key, int Start, int Length)[]? _open;
-    [ThreadStatic] static string[]? _keys;
-    [ThreadStatic] static object?[]? _values;
-    [ThreadStatic] static long[]? _order;
+    [ThreadStatic] static string[]? _open;
+    [ThreadStatic] static JsonBytes? _bytes;
+
+    readonly record struct Field(string Key, object? Value, FieldCatalogue.Placement Placement);
+
+    // The fields of a typical event, on the stack: stored in arrays on the heap they cost a type check and a
+    // card-table update per reference.
+    [System.Runtime.CompilerServices.InlineArray(64)]
+    struct FieldBuffer
+    {
+        Field _first;
+    }
 
     /// <summary>Writes an event as nested ECS JSON, its fields in ordinal order of their paths.</summary>
     public static void WriteIdf(Utf8JsonWriter writer, Event ev)
     {
         var count = ev.Count;
-        if (_keys is null || _keys.Length < count)
+        var buffer = new FieldBuffer();
+        var fields = count <= 64 ? ((Span<Field>)buffer)[..count] : new Field[count];
+        var order = count <= 64 ? stackalloc long[count] : new long[count];
+        SortFields(ev, fields, order);
+        // With the relaxed encoder (the runtime's) the event is formatted here and handed over in one piece;
+        // the writer's per-call work was most of the cost of writing an event.
+        if (writer.Options.Encoder == JavaScriptEncoder.UnsafeRelaxedJsonEscaping && !writer.Options.Indented)
         {
-            _keys = new string[Math.Max(count, 64)];
-            _values = new object?[_keys.Length];
-            _order = new long[_keys.Length];
+            var bytes = new BytesSink(_bytes ??= new JsonBytes());
+            bytes.Clear();
+            WriteNested(ref bytes, fields, order);
+            writer.WriteRawValue(bytes.Written, skipInputValidation: true);
         }
-        var keys = _keys;
-        var values = _values!;
-        var order = _order.AsSpan(0, count);
-        try
+        else
         {
-            SortFields(ev, keys, values, order);
-            WriteNested(writer, keys, values, order);
-        }
-        finally
-        {
-            Array.Clear(keys, 0, count);
-            Array.Clear(values, 0, count);
+            var generic = new WriterSink(writer);
+            WriteNested(ref generic, fields, order);
         }
     }
 
     // Sorting by the catalogue's field order (one integer per field) gives ordinal path order without comparing
     // strings; only fields that share an order (custom.*, paths below a json field) are compared by path.
-    static void SortFields(Event ev, string[] keys, object?[] values, Span<long> order)
+    static void SortFields(Event ev, Span<Field> fields, Span<long> order)
     {
         var i = 0;
         var unknown = false;
         foreach (var (key, slot) in ev.Slots)
         {
-            keys[i] = key;
-            values[i] = slot.Value;
-            order[i] = ((long)slot.Order << 32) | (uint)i;
-            unknown |= slot.Order < 0;
+            var placement = slot.Placement ?? new FieldCatalogue.Placement(key, -1);
+            fields[i] = new Field(key, slot.Value, placement);
+            order[i] = ((long)placement.Order << 32) | (uint)i;
+            unknown |= placement.Order < 0;
             i++;
         }
         if (unknown)
         {
+            var keys = new string[fields.Length];
+            for (i = 0; i < keys.Length; i++) keys[i] = fields[i].Key;
             order.Sort((a, b) => string.CompareOrdinal(keys[(int)a], keys[(int)b]));
             return;
         }
@@ -65,63 +75,277 @@ public static class EventJson
         {
             var end = start + 1;
             while (end < order.Length && order[end] >> 32 == order[start] >> 32) end++;
-            if (end - start > 1) SortByPath(order[start..end], keys);
+            if (end - start > 1) SortByPath(order[start..end], fields);
             start = end;
         }
     }
 
     // Insertion sort: the runs are short (the custom fields of one event).
-    static void SortByPath(Span<long> run, string[] keys)
+    static void SortByPath(Span<long> run, ReadOnlySpan<Field> fields)
     {
         for (var i = 1; i < run.Length; i++)
         {
             var item = run[i];
-            var key = keys[(int)item];
+            var key = fields[(int)item].Key;
             var j = i - 1;
-            for (; j >= 0 && string.CompareOrdinal(keys[(int)run[j]], key) > 0; j--) run[j + 1] = run[j];
+            for (; j >= 0 && string.CompareOrdinal(fields[(int)run[j]].Key, key) > 0; j--) run[j + 1] = run[j];
             run[j + 1] = item;
         }
     }
 
-    static void WriteNested(Utf8JsonWriter writer, string[] keys, object?[] values, ReadOnlySpan<long> order)
+    static void WriteNested<TSink>(ref TSink sink, ReadOnlySpan<Field> fields, ReadOnlySpan<long> order) where TSink : struct, IJsonSink
     {
-        var open = _open ??= new (string, int, int)[8];
+        var open = _open ??= new string[8];
         var depth = 0;
-        writer.WriteStartObject();
+        sink.StartObject();
         foreach (var entry in order)
         {
-            var key = keys[(int)entry];
+            ref readonly var field = ref fields[(int)entry];
+            var names = field.Placement.Names;
+            var last = names.Length - 1;
             // Sorted keys keep the fields of one object adjacent: close only the objects this key is not inside.
-            int common = 0, pos = 0;
-            while (common < depth)
+            var common = 0;
+            while (common < depth && common < last && names[common] == open[common]) common++;
+            for (; depth > common; depth--) sink.EndObject();
+            for (; depth < last; depth++)
             {
-                var dot = NextDot(key, pos);
-                var o = open[common];
-                if (dot < 0 || !key.AsSpan(pos, dot - pos).SequenceEqual(o.Key.AsSpan(o.Start, o.Length))) break;
-                common++;
-                pos = dot + 1;
-            }
-            for (; depth > common; depth--) writer.WriteEndObject();
-            int next;
-            while ((next = NextDot(key, pos)) > 0)
-            {
-                writer.WritePropertyName(key.AsSpan(pos, next - pos));
-                writer.WriteStartObject();
+                sink.Name(field.Placement, depth);
+                sink.StartObject();
                 if (depth == open.Length) Array.Resize(ref _open, depth * 2);
                 open = _open!;
-                open[depth++] = (key, pos, next - pos);
-                pos = next + 1;
+                open[depth] = names[depth];
             }
-            writer.WritePropertyName(key.AsSpan(pos));
-            WriteValue(writer, values[(int)entry]);
+            sink.Name(field.Placement, last);
+            if (field.Value is Event.JoinedText joined) sink.Joined(joined);
+            else sink.Value(field.Value);
         }
-        for (; depth > 0; depth--) writer.WriteEndObject();
-        writer.WriteEndObject();
+        for (; depth > 0; depth--) sink.EndObject();
+        sink.EndObject();
     }
 
-    // Field names below custom keep their dots: custom is one flat map, like IntelMQ's extra.
-    static int NextDot(string key, int pos) =>
-        pos > 0 && key.StartsWith(CustomPrefix, StringComparison.Ordinal) ? -1 : key.IndexOf('.', pos);
+    interface IJsonSink
+    {
+        void StartObject();
+        void EndObject();
+        void Name(FieldCatalogue.Placement placement, int index);
+        void Value(object? value);
+        void Joined(Event.JoinedText text);
+    }
+
+    readonly struct WriterSink(Utf8JsonWriter writer) : IJsonSink
+    {
+        public void StartObject() => writer.WriteStartObject();
+        public void EndObject() => writer.WriteEndObject();
+
+        public void Name(FieldCatalogue.Placement placement, int index) => writer.WritePropertyName(placement.Names[index]);
+
+        public void Value(object? value) => WriteValue(writer, value);
+        public void Joined(Event.JoinedText text) => writer.WriteStringValue(text.ToString());
+    }
+
+    readonly struct BytesSink(JsonBytes bytes) : IJsonSink
+    {
+        public ReadOnlySpan<byte> Written => bytes.Written;
+        public void Clear() => bytes.Clear();
+        public void StartObject() => bytes.StartObject();
+        public void EndObject() => bytes.EndObject();
+        public void Name(FieldCatalogue.Placement placement, int index) => bytes.Name(placement, index);
+        public void Value(object? value) => bytes.Value(value);
+        public void Joined(Event.JoinedText text) => bytes.Joined(text);
+    }
+
+    /// <summary>
+    /// Formats JSON as a <see cref="Utf8JsonWriter"/> with the relaxed encoder would, into a reused buffer. Strings of
+    /// printable ASCII are escaped here; other strings and values go through a writer with the same options.
+    /// </summary>
+    sealed class JsonBytes
+    {
+        static readonly JsonWriterOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
+
+        byte[] _buffer = new byte[16 * 1024];
+        int _length;
+        bool _comma;
+        readonly ArrayBufferWriter<byte> _scratch = new(1024);
+        readonly Utf8JsonWriter _scratchWriter;
+        string? _head;
+        byte[]? _escapedHead;
+
+        public JsonBytes() => _scratchWriter = new Utf8JsonWriter(_scratch, Options);
+
+        public ReadOnlySpan<byte> Written => _buffer.AsSpan(0, _length);
+
+        public void Clear()
+        {
+            if (_buffer.Length > 1 << 20) _buffer = new byte[16 * 1024]; // one huge event does not pin its buffer
+            _length = 0;
+            _comma = false;
+        }
+
+        public void StartObject()
+        {
+            Separate(1);
+            _buffer[_length++] = (byte)'{';
+            _comma = false;
+        }
+
+        public void EndObject()
+        {
+            Reserve(1);
+            _buffer[_length++] = (byte)'}';
+            _comma = true;
+        }
+
+        public void Name(FieldCatalogue.Placement placement, int index)
+        {
+            if (placement.Properties is not { } properties)
+            {
+                Scratch(placement.Names[index]);
+                Reserve(1);
+                _buffer[_length++] = (byte)':';
+            }
+            else
+            {
+                var property = properties[index];
+                Separate(property.Length);
+                property.CopyTo(_buffer.AsSpan(_length));
+                _length += property.Length;
+            }
+            _comma = false;
+        }
+
+        public void Value(object? value)
+        {
+            switch (value)
+            {
+                case string s:
+                    Separate(2 * s.Length + 2);
+                    var escaped = EscapeAscii(s, _buffer.AsSpan(_length + 1));
+                    if (escaped < 0)
+                    {
+                        _comma = false;
+                        Scratch(s);
+                        break;
+                    }
+                    _buffer[_length] = (byte)'"';
+                    _length += escaped + 1;
+                    _buffer[_length++] = (byte)'"';
+                    break;
+                case long l:
+                    Separate(20);
+                    System.Buffers.Text.Utf8Formatter.TryFormat(l, _buffer.AsSpan(_length), out var digits);
+                    _length += digits;
+                    break;
+                case bool b:
+                    Separate(5);
+                    (b ? "true"u8 : "false"u8).CopyTo(_buffer.AsSpan(_length));
+                    _length += b ? 4 : 5;
+                    break;
+                default:
+                    Scratch(value);
+                    break;
+            }
+            _comma = true;
+        }
+
+        // The head (a CSV report's header line) is the same string in every event of a report: escaped once.
+        public void Joined(Event.JoinedText text)
+        {
+            if (!ReferenceEquals(text.Head, _head))
+            {
+                var buffer = new byte[2 * text.Head.Length];
+                var length = EscapeAscii(text.Head, buffer);
+                _head = text.Head;
+                _escapedHead = length < 0 ? null : buffer[..length];
+            }
+            if (_escapedHead is null)
+            {
+                Value(text.ToString());
+                return;
+            }
+            var tail = text.Tail.AsSpan();
+            Reserve(_escapedHead.Length + 2 * tail.Length + 3);
+            var start = _comma ? _length + 1 : _length;
+            var at = start + 1 + _escapedHead.Length;
+            var escaped = EscapeAscii(tail, _buffer.AsSpan(at));
+            if (escaped < 0)
+            {
+                Value(text.ToString());
+                return;
+            }
+            if (_comma) _buffer[_length] = (byte)',';
+            _buffer[start] = (byte)'"';
+            _escapedHead.CopyTo(_buffer.AsSpan(start + 1));
+            _length = at + escaped;
+            _buffer[_length++] = (byte)'"';
+            _comma = true;
+        }
+
+        // Writes a comma when a value came before, and makes room for what follows.
+        void Separate(int size)
+        {
+            Reserve(size + 1);
+            if (_comma) _buffer[_length++] = (byte)',';
+        }
+
+        void Reserve(int size)
+        {
+            if (_length + size > _buffer.Length) Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, _length + size));
+        }
+
+        void Scratch(object? value)
+        {
+            try
+            {
+                WriteValue(_scratchWriter, value);
+                _scratchWriter.Flush();
+                var json = _scratch.WrittenSpan;
+                Separate(json.Length);
+                json.CopyTo(_buffer.AsSpan(_length));
+                _length += json.Length;
+            }
+            finally
+            {
+                _scratch.Clear();
+                _scratchWriter.Reset();
+            }
+        }
+    }
+
+    // What the relaxed encoder writes for each ASCII character: 0 the character itself, else the letter after a
+    // backslash; 255 for characters it writes as \uXXXX (left to the writer).
+    static ReadOnlySpan<byte> EscapeTable =>
+    [
+        255, 255, 255, 255, 255, 255, 255, 255, 255, (byte)'t', (byte)'n', 255, 255, (byte)'r', 255, 255,
+        255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+        0, 0, (byte)'"', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte)'\\', 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255,
+    ];
+
+    /// <summary>The JSON string content of printable ASCII, tabs and line ends, escaped as the relaxed encoder does; -1 for any other text.</summary>
+    static int EscapeAscii(ReadOnlySpan<char> text, Span<byte> target)
+    {
+        var table = EscapeTable;
+        var n = 0;
+        foreach (var c in text)
+        {
+            if (c >= 128) return -1;
+            var escape = table[c];
+            if (escape == 0)
+            {
+                target[n++] = (byte)c;
+                continue;
+            }
+            if (escape == 255) return -1;
+            target[n] = (byte)'\\';
+            target[n + 1] = escape;
+            n += 2;
+        }
+        return n;
+    }
 
     /// <summary>Writes an event as one IntelMQ DHO message (flat keys, <c>__type</c>, base64 <c>raw</c>).</summary>
     public static void WriteDho(Utf8JsonWriter writer, Event ev)

@@ -1,5 +1,8 @@
 using System.Collections.Concurrent;
 using System.Collections.Frozen;
+using System.Runtime.CompilerServices;
+using System.Text.Encodings.Web;
+using System.Text.Json;
 
 namespace IntelMQ.Core;
 
@@ -23,15 +26,16 @@ public sealed class FieldCatalogue
 
     readonly FrozenSet<string> _containers;
 
+    [ThreadStatic] static Recent[]? _recent;
+
     FieldCatalogue(Dictionary<string, FieldDefinition> fields)
     {
         _sorted = [.. fields.Values.OrderBy(f => f.Name, StringComparer.Ordinal)];
-        // A field's order is its place in ordinal name order (odd numbers); derived fields share the even number
-        // right after their parent, custom.* the even number where "custom." sorts. EventJson sorts by it.
+        // Output order (see Placement.Order): custom.* share the even number where "custom." sorts among the fields.
         var known = new Dictionary<string, Resolved>(StringComparer.Ordinal);
         for (var i = 0; i < _sorted.Length; i++)
         {
-            known[_sorted[i].Name] = new Resolved(_sorted[i], 2 * i + 1);
+            known[_sorted[i].Name] = new Resolved(_sorted[i], new Placement(_sorted[i].Name, 2 * i + 1));
             if (string.CompareOrdinal(_sorted[i].Name, CustomPrefix) < 0) _customOrder = 2 * i + 2;
         }
         _fields = known.ToFrozenDictionary(StringComparer.Ordinal);
@@ -44,8 +48,59 @@ public sealed class FieldCatalogue
         _containers = containers.ToFrozenSet(StringComparer.Ordinal);
     }
 
-    /// <summary>A known or derived field and its place in the output order; <c>Field</c> is null for an unknown path.</summary>
-    internal readonly record struct Resolved(FieldDefinition? Field, int Order);
+    /// <summary>A known or derived field and how it is written; both null for an unknown path.</summary>
+    internal readonly record struct Resolved(FieldDefinition? Field, Placement? Placement);
+
+    /// <summary>
+    /// Where a field goes in nested IDF JSON: its place in the output order and the property names of its path,
+    /// encoded once (for writers with the relaxed encoder) rather than for every event.
+    /// </summary>
+    internal sealed class Placement(string path, int order)
+    {
+        static readonly ConcurrentDictionary<string, string> SegmentNames = new(StringComparer.Ordinal);
+
+        string[]? _names;
+        byte[][]? _properties;
+        bool _unencodable;
+
+        /// <summary>Ordinal path order, without comparing paths: odd for catalogue fields; fields derived from one parent
+        /// (custom.*, paths below a json field) share the even number after it and are compared by path. -1: unknown.</summary>
+        public int Order { get; } = order;
+
+        // Below custom every property is one field, so "custom.source.naics" is custom → "source.naics".
+        // Names are interned, so the writer finds the objects two paths share by comparing references.
+        public string[] Names => _names ??= Array.ConvertAll(
+            path.StartsWith(CustomPrefix, StringComparison.Ordinal) ? ["custom", path[CustomPrefix.Length..]] : path.Split('.'),
+            name => SegmentNames.GetOrAdd(name, name));
+
+        /// <summary>
+        /// Each name as a JSON property, <c>"name":</c> in UTF-8, escaped as the relaxed encoder escapes it; null when a
+        /// name cannot be encoded (invalid UTF-16).
+        /// </summary>
+        public byte[][]? Properties
+        {
+            get
+            {
+                if (_properties is null && !_unencodable)
+                {
+                    try { _properties = Array.ConvertAll(Names, Property); }
+                    catch (ArgumentException) { _unencodable = true; }
+                }
+                return _properties;
+            }
+        }
+
+        static byte[] Property(string name)
+        {
+            var encoded = JsonEncodedText.Encode(name, JavaScriptEncoder.UnsafeRelaxedJsonEscaping).EncodedUtf8Bytes;
+            var property = new byte[encoded.Length + 3];
+            property[0] = (byte)'"';
+            encoded.CopyTo(property.AsSpan(1));
+            property[^2] = (byte)'"';
+            property[^1] = (byte)':';
+            return property;
+        }
+    }
 
     /// <summary>
     /// True when a JSON object at this path holds further fields (<c>source</c>, <c>source.geo</c>, <c>custom</c>) rather than
@@ -58,18 +113,29 @@ public sealed class FieldCatalogue
     /// <summary>The definition of a dotted path, or null when the field is unknown.</summary>
     public FieldDefinition? Find(string path) => Resolve(path).Field;
 
-    internal Resolved Resolve(string path) =>
-        _fields.TryGetValue(path, out var field) ? field : _derived.GetOrAdd(path, _derive);
+    internal Resolved Resolve(string path)
+    {
+        // Callers on hot paths pass the same string instances again and again (a parser's paths): a small per-thread
+        // table keyed by reference answers them without hashing the text.
+        var recent = _recent ??= new Recent[1024];
+        ref var entry = ref recent[RuntimeHelpers.GetHashCode(path) & (recent.Length - 1)];
+        if (ReferenceEquals(entry.Path, path) && entry.Catalogue == this) return entry.Resolved;
+        var resolved = _fields.TryGetValue(path, out var field) ? field : _derived.GetOrAdd(path, _derive);
+        entry = new Recent(this, path, resolved);
+        return resolved;
+    }
+
+    record struct Recent(FieldCatalogue Catalogue, string Path, Resolved Resolved);
 
     // custom.* and paths below a json-typed field (ECS objects, geo points) hold any JSON value.
     Resolved Derive(string path)
     {
         if (path.StartsWith(CustomPrefix, StringComparison.Ordinal))
-            return new(new FieldDefinition(path, FieldType.Json, false, "User-defined field."), _customOrder);
+            return new(new FieldDefinition(path, FieldType.Json, false, "User-defined field."), new Placement(path, _customOrder));
         for (var dot = path.LastIndexOf('.'); dot > 0; dot = path.LastIndexOf('.', dot - 1))
             if (_fields.TryGetValue(path[..dot], out var parent))
                 return parent.Field!.Type == FieldType.Json
-                    ? new(new FieldDefinition(path, FieldType.Json, false, parent.Field.Description), parent.Order + 1)
+                    ? new(new FieldDefinition(path, FieldType.Json, false, parent.Field.Description), new Placement(path, parent.Placement!.Order + 1))
                     : default;
         return default;
     }

@@ -16,8 +16,11 @@ public sealed record HostOptions
     /// <summary>The input channel URI (<c>stdin:</c> by default).</summary>
     public string Input { get; init; } = "stdin:";
 
-    /// <summary>Output path name to channel URI; <c>_default</c> is the path experts and parsers emit to.</summary>
-    public IReadOnlyDictionary<string, string> Outputs { get; init; } = new Dictionary<string, string> { ["_default"] = "stdout:" };
+    /// <summary>
+    /// Output path name to channel URIs; <c>_default</c> is the path experts and parsers emit to. A path with several
+    /// channels sends to all of them (IntelMQ's several destination queues of one path).
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> Outputs { get; init; } = new Dictionary<string, IReadOnlyList<string>> { ["_default"] = ["stdout:"] };
 
     public MessageFormat InFormat { get; init; } = MessageFormat.Auto;
 

@@ -22,7 +22,7 @@ public sealed class ProgramHost : IEmitter, IAsyncDisposable
     readonly TextWriter _log;
     readonly object _program;
     readonly DumpWriter _dump;
-    readonly Dictionary<string, (IOutputChannel Channel, MessageEncoder Encoder)> _outputs = new(StringComparer.Ordinal);
+    readonly Dictionary<string, List<(IOutputChannel Channel, MessageEncoder Encoder)>> _outputs = new(StringComparer.Ordinal);
     readonly Dictionary<string, long> _counts = new(StringComparer.Ordinal);
     readonly List<(string Path, Event Event)> _staged = [];
     readonly bool _progress;
@@ -41,11 +41,9 @@ public sealed class ProgramHost : IEmitter, IAsyncDisposable
         _program = host.Program.Create(host.Options);
         _dump = new DumpWriter(host.DumpPath, host.ProgramId);
         if (host.Program.Kind != ProgramKind.Output)
-            foreach (var (path, uri) in host.Outputs)
-            {
-                var channel = catalog.OpenOutput(uri, context);
-                _outputs[path] = (channel, new MessageEncoder(host.OutFormat ?? channel.Format, host.Producer));
-            }
+            foreach (var (path, uris) in host.Outputs)
+                _outputs[path] = uris.Select(uri => catalog.OpenOutput(uri, context))
+                    .Select(channel => (channel, new MessageEncoder(host.OutFormat ?? channel.Format, host.Producer))).ToList();
     }
 
     /// <summary>Runs until the input is exhausted (one-shot), <see cref="HostOptions.StopAfter"/> messages, or <paramref name="stop"/>.</summary>
@@ -179,7 +177,7 @@ public sealed class ProgramHost : IEmitter, IAsyncDisposable
         public void Emit(Event ev, string path = DefaultPath)
         {
             host.Route(path, ev);
-            if (host._outputs.TryGetValue(path, out var o) && o.Encoder.Pending >= FlushEvery) host.FlushAsync().GetAwaiter().GetResult();
+            if (host._outputs.TryGetValue(path, out var o) && o[0].Encoder.Pending >= FlushEvery) host.FlushAsync().GetAwaiter().GetResult();
             host.ReportProgress();
         }
 
@@ -199,12 +197,12 @@ public sealed class ProgramHost : IEmitter, IAsyncDisposable
             Count(path);
             return;
         }
-        if (!_outputs.TryGetValue(path, out var o))
+        if (!_outputs.TryGetValue(path, out var channels))
         {
             _dump.Write(_input?.Name ?? "stdin", _position, new InvalidOperationException($"no destination for output path '{path}'; give --output {path}=URI"), EventText(ev), "event");
             return;
         }
-        o.Encoder.Add(ev);
+        foreach (var (_, encoder) in channels) encoder.Add(ev);
         Count(path);
     }
 
@@ -216,7 +214,7 @@ public sealed class ProgramHost : IEmitter, IAsyncDisposable
             await Retrying("the output", () => { output.Flush(); return ValueTask.CompletedTask; });
             return;
         }
-        foreach (var (channel, encoder) in _outputs.Values)
+        foreach (var (channel, encoder) in _outputs.Values.SelectMany(c => c))
         {
             if (encoder.Pending == 0) continue;
             var messages = encoder.Take();
@@ -265,7 +263,7 @@ public sealed class ProgramHost : IEmitter, IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (_input is not null) await _input.DisposeAsync();
-        foreach (var (channel, _) in _outputs.Values) await channel.DisposeAsync();
+        foreach (var (channel, _) in _outputs.Values.SelectMany(c => c)) await channel.DisposeAsync();
         (_program as IDisposable)?.Dispose();
         _dump.Dispose();
     }

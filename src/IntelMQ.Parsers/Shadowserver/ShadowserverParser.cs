@@ -150,7 +150,7 @@ public sealed partial class ShadowserverParser : IParser
             try
             {
                 ev = plan.Build(prototype, values, column);
-                ev.Add(Event.OriginalField, string.Concat(header, raw.TrimEnd()));
+                ev.AddOriginal(header, raw.TrimEnd().ToString());
             }
             catch (Exception ex) when (ex is InvalidFieldException or FormatException or OverflowException or RowException)
             {

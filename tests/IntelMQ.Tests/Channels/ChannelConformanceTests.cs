@@ -114,41 +114,76 @@ public abstract class ChannelConformanceTests
         Assert.NotEmpty(seenB);
     }
 
-    /// <summary>Feeds N events through a taxonomy-expert daemon that is SIGKILLed at random moments; every id must arrive.</summary>
+    /// <summary>
+    /// Feeds N events through a taxonomy-expert daemon and SIGKILLs it several times while it is working (each kill when
+    /// the output has grown by another share of N, so that it lands mid-stream); every id must arrive.
+    /// </summary>
     protected async Task<(int Missing, int Duplicates)> CrashTestAsync(int n, int kills, ITestOutputHelper output, int processes = 1)
     {
         var ct = TestContext.Current.CancellationToken;
         var input = Address("crash-in");
         var outputAddress = Address("crash-out");
         await SendAsync(input, 0, n, ct);
-        var random = new Random(42);
         using var home = new IntelMQCommand();
-        string[] args = ["run", "taxonomy-expert", "--daemon", "--input", input, "--output", outputAddress, "--batch-size", "100", "--processes", processes.ToString()];
+        // Small batches keep the daemon busy for a while, so the kills land in the middle of the work.
+        string[] args = ["run", "taxonomy-expert", "--daemon", "--input", input, "--output", outputAddress, "--batch-size", "10", "--processes", processes.ToString()];
+        var seen = new List<long>();
+        using var reading = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var checker = Task.Run(async () =>
+        {
+            await using var reader = Catalog.OpenInput(outputAddress, Context with { ProgramId = "checker" });
+            while (!reading.IsCancellationRequested)
+            {
+                var batch = await reader.ReceiveAsync(500, TimeSpan.FromMilliseconds(200), reading.Token);
+                if (batch is not { Count: > 0 }) continue;
+                lock (seen) seen.AddRange(batch.SelectMany(Numbers));
+                await reader.AckAsync(batch, reading.Token);
+            }
+        }, ct);
+        int Seen() { lock (seen) return seen.Count; }
         for (var k = 0; k < kills; k++)
         {
             using var daemon = home.Start(args);
-            await Task.Delay(random.Next(300, 1500), ct);
-            KillTree(daemon);
-            output.WriteLine($"kill {k + 1}: SIGKILL after a random delay");
+            var target = (k + 1) * n / (kills + 2);
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            try
+            {
+                while (Seen() < target && DateTime.UtcNow < deadline && !daemon.HasExited) await Task.Delay(5, ct);
+            }
+            finally
+            {
+                KillTree(daemon);
+            }
+            output.WriteLine($"kill {k + 1}: SIGKILL with {Seen()} of {n} events through");
         }
         using (var last = home.Start(args))
         {
-            var seen = new List<long>();
-            var deadline = DateTime.UtcNow.AddSeconds(120);
-            await using var reader = Catalog.OpenInput(outputAddress, Context with { ProgramId = "checker" });
-            while (seen.Distinct().Count() < n && DateTime.UtcNow < deadline)
+            try
             {
-                var batch = await reader.ReceiveAsync(500, Wait, ct);
-                if (batch is { Count: > 0 })
+                var deadline = DateTime.UtcNow.AddSeconds(120);
+                while (DateTime.UtcNow < deadline)
                 {
-                    seen.AddRange(batch.SelectMany(Numbers));
-                    await reader.AckAsync(batch, ct);
+                    lock (seen) if (seen.Distinct().Count() >= n) break;
+                    await Task.Delay(100, ct);
                 }
+                Signal(last.Id, 15);
+                using var exit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                exit.CancelAfter(TimeSpan.FromSeconds(30));
+                await last.WaitForExitAsync(exit.Token);
+                Assert.Equal(0, last.ExitCode);
             }
-            Signal(last.Id, 15);
-            await last.WaitForExitAsync(ct);
+            finally
+            {
+                if (!last.HasExited) KillTree(last);
+            }
+        }
+        await Task.Delay(500, ct);
+        reading.Cancel();
+        try { await checker; } catch (OperationCanceledException) { }
+        lock (seen)
+        {
             var distinct = seen.Distinct().Count();
-            output.WriteLine($"{n} sent, {distinct} distinct arrived, {seen.Count - distinct} duplicates");
+            output.WriteLine($"{n} sent, {distinct} distinct arrived, {seen.Count - distinct} duplicates (at-least-once redelivery after the kills)");
             return (n - seen.Where(x => x >= 0 && x < n).Distinct().Count(), seen.Count - distinct);
         }
     }
