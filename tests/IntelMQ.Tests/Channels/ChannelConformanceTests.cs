@@ -158,6 +158,7 @@ public abstract class ChannelConformanceTests
         }
         using (var last = home.Start(args))
         {
+            var started = DateTime.UtcNow;
             try
             {
                 var deadline = DateTime.UtcNow.AddSeconds(120);
@@ -166,6 +167,9 @@ public abstract class ChannelConformanceTests
                     lock (seen) if (seen.Distinct().Count() >= n) break;
                     await Task.Delay(100, ct);
                 }
+                // A signal before the daemon has installed its handlers would end it with 143, not the clean stop this checks.
+                var settle = TimeSpan.FromSeconds(3) - (DateTime.UtcNow - started);
+                if (settle > TimeSpan.Zero) await Task.Delay(settle, ct);
                 Signal(last.Id, 15);
                 using var exit = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 exit.CancelAfter(TimeSpan.FromSeconds(30));

@@ -13,6 +13,8 @@ namespace IntelMQ.Tests.Channels;
 /// </summary>
 public sealed class RedisListChannelTests(RedisServer redis, ITestOutputHelper output) : ChannelConformanceTests, IClassFixture<RedisServer>
 {
+    readonly RedisServer _server = redis.Required();
+
     string Server => $"redis://127.0.0.1:{redis.Port}/0";
 
     protected override string Address(string name) => $"{Server}?queue={name}-{Guid.NewGuid():N}";

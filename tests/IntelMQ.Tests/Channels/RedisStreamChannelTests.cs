@@ -6,6 +6,8 @@ namespace IntelMQ.Tests.Channels;
 /// <summary><c>redis-stream://</c>: the conformance suite, at-least-once through SIGKILLs, claiming a dead consumer's entries, and backpressure.</summary>
 public sealed class RedisStreamChannelTests(RedisServer redis, ITestOutputHelper output) : ChannelConformanceTests, IClassFixture<RedisServer>
 {
+    readonly RedisServer _server = redis.Required();
+
     protected override string Address(string name) => $"redis-stream://127.0.0.1:{redis.Port}/0?stream={name}-{Guid.NewGuid():N}&group=workers";
 
     protected override TimeSpan Wait => TimeSpan.FromMilliseconds(500);

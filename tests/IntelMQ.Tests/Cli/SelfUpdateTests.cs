@@ -8,38 +8,44 @@ namespace IntelMQ.Tests.Cli;
 public sealed class SelfUpdateTests : IDisposable
 {
     readonly IntelMQCommand _intelmq = new();
-    readonly HttpListener _server = new();
-    readonly string _url;
+    readonly TcpListener _server = new(IPAddress.Loopback, 0);
+    readonly CancellationTokenSource _stop = new();
     string _body = "";
 
+    // A minimal HTTP server on a port of its own (bound to port 0 and kept, so no other test can take it).
     public SelfUpdateTests()
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        _url = $"http://127.0.0.1:{port}/intelmq/v1/schema/";
-        _server.Prefixes.Add(_url);
         _server.Start();
+        var port = ((IPEndPoint)_server.LocalEndpoint).Port;
         _ = Task.Run(async () =>
         {
-            while (_server.IsListening)
+            while (!_stop.IsCancellationRequested)
             {
-                HttpListenerContext context;
-                try { context = await _server.GetContextAsync(); } catch (HttpListenerException) { return; } catch (ObjectDisposedException) { return; }
-                var bytes = Encoding.UTF8.GetBytes(_body);
-                context.Response.ContentType = "application/json";
-                await context.Response.OutputStream.WriteAsync(bytes);
-                context.Response.Close();
+                try
+                {
+                    using var client = await _server.AcceptTcpClientAsync(_stop.Token);
+                    var stream = client.GetStream();
+                    var request = new byte[8192];
+                    var read = 0;
+                    while (!Encoding.ASCII.GetString(request, 0, read).Contains("\r\n\r\n", StringComparison.Ordinal))
+                        read += await stream.ReadAsync(request.AsMemory(read), _stop.Token);
+                    var body = Encoding.UTF8.GetBytes(_body);
+                    var head = Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n");
+                    await stream.WriteAsync(head, _stop.Token);
+                    await stream.WriteAsync(body, _stop.Token);
+                }
+                catch (Exception ex) when (ex is OperationCanceledException or SocketException or IOException or ObjectDisposedException)
+                {
+                }
             }
         });
-        _intelmq.Environment["INTELMQ_SHADOWSERVER_SCHEMA_URL"] = _url;
+        _intelmq.Environment["INTELMQ_SHADOWSERVER_SCHEMA_URL"] = $"http://127.0.0.1:{port}/intelmq/v1/schema";
     }
 
     public void Dispose()
     {
+        _stop.Cancel();
         _server.Stop();
-        _server.Close();
         _intelmq.Dispose();
     }
 
