@@ -21,21 +21,7 @@ public sealed class AmqpChannelTests(RabbitMQServer server, ITestOutputHelper ou
 
     static List<ReadOnlyMemory<byte>> Raws(int from, int count) => [.. Enumerable.Range(from, count).Select(Raw)];
 
-    [Fact]
-    public async Task Expert_daemon_killed_with_SIGKILL_loses_nothing()
-    {
-        var (missing, duplicates) = await CrashTestAsync(10_000, 4, output);
-        output.WriteLine($"duplicates: {duplicates}");
-        Assert.Equal(0, missing);
-    }
 
-    [Fact]
-    public async Task Two_worker_processes_share_the_input()
-    {
-        var (missing, duplicates) = await CrashTestAsync(10_000, 1, output, processes: 2);
-        output.WriteLine($"duplicates: {duplicates}");
-        Assert.Equal(0, missing);
-    }
 
     [Fact]
     public async Task Full_queue_makes_the_output_wait_until_its_consumer_catches_up()

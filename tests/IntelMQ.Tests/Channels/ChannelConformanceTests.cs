@@ -114,6 +114,20 @@ public abstract class ChannelConformanceTests
         Assert.NotEmpty(seenB);
     }
 
+    [Fact]
+    public async Task Expert_daemon_killed_with_SIGKILL_loses_nothing()
+    {
+        var (missing, _) = await CrashTestAsync(10_000, 4, TestContext.Current.TestOutputHelper!);
+        Assert.Equal(0, missing);
+    }
+
+    [Fact]
+    public async Task Two_worker_processes_share_the_input()
+    {
+        var (missing, _) = await CrashTestAsync(10_000, 1, TestContext.Current.TestOutputHelper!, processes: 2);
+        Assert.Equal(0, missing);
+    }
+
     /// <summary>
     /// Feeds N events through a taxonomy-expert daemon and SIGKILLs it several times while it is working (each kill when
     /// the output has grown by another share of N, so that it lands mid-stream); every id must arrive.

@@ -33,21 +33,7 @@ public sealed class PulsarChannelTests(ITestOutputHelper output) : ChannelConfor
 
     protected override TimeSpan Wait => TimeSpan.FromSeconds(3);
 
-    [Fact]
-    public async Task Expert_daemon_killed_with_SIGKILL_loses_nothing()
-    {
-        var (missing, duplicates) = await CrashTestAsync(10_000, 4, output);
-        output.WriteLine($"duplicates: {duplicates}");
-        Assert.Equal(0, missing);
-    }
 
-    [Fact]
-    public async Task Two_worker_processes_share_the_subscription()
-    {
-        var (missing, duplicates) = await CrashTestAsync(10_000, 1, output, processes: 2);
-        output.WriteLine($"duplicates: {duplicates}");
-        Assert.Equal(0, missing);
-    }
 
     // ---- options ----
 

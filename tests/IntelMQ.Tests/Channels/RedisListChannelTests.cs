@@ -21,21 +21,7 @@ public sealed class RedisListChannelTests(RedisServer redis, ITestOutputHelper o
 
     protected override TimeSpan Wait => TimeSpan.FromMilliseconds(500);
 
-    [Fact]
-    public async Task Expert_daemon_killed_with_SIGKILL_loses_nothing()
-    {
-        var (missing, duplicates) = await CrashTestAsync(10_000, 4, output);
-        output.WriteLine($"duplicates: {duplicates}");
-        Assert.Equal(0, missing);
-    }
 
-    [Fact]
-    public async Task Two_worker_processes_share_the_input()
-    {
-        var (missing, duplicates) = await CrashTestAsync(10_000, 1, output, processes: 2);
-        output.WriteLine($"duplicates: {duplicates}");
-        Assert.Equal(0, missing);
-    }
 
     /// <summary>The taxonomy fixtures' input messages, serialised as IntelMQ 3.x does (sorted keys, Python's separators) and compactly.</summary>
     static List<(string Body, JsonObject Expected)> TaxonomyMessages()

@@ -17,21 +17,7 @@ public sealed class RedisStreamChannelTests(RedisServer redis, ITestOutputHelper
     static List<ReadOnlyMemory<byte>> Messages(int from, int count) =>
         Enumerable.Range(from, count).Select(n => (ReadOnlyMemory<byte>)Encoding.UTF8.GetBytes($$"""{"__type": "Event", "extra.n": {{n}}}""")).ToList();
 
-    [Fact]
-    public async Task Expert_daemon_killed_with_SIGKILL_loses_nothing()
-    {
-        var (missing, duplicates) = await CrashTestAsync(10_000, 4, output);
-        output.WriteLine($"duplicates: {duplicates}");
-        Assert.Equal(0, missing);
-    }
 
-    [Fact]
-    public async Task Two_worker_processes_share_the_input()
-    {
-        var (missing, duplicates) = await CrashTestAsync(10_000, 1, output, processes: 2);
-        output.WriteLine($"duplicates: {duplicates}");
-        Assert.Equal(0, missing);
-    }
 
     [Fact]
     public async Task Entries_of_a_consumer_that_never_returns_are_claimed_by_another()
