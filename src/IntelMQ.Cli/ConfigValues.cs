@@ -56,16 +56,22 @@ public static class ConfigValues
         if (yaml.Documents.Count == 0) yield break;
         if (yaml.Documents[0].RootNode is not YamlMappingNode root)
             throw new ConfigurationException($"{path}: expected a mapping of option names to values at the top level.");
+        foreach (var channel in ChannelKeys)
+            if (root.Children.TryGetValue(new YamlScalarNode(channel), out var uri)) yield return new(channel, ToValue(uri));
         if (root.Children.TryGetValue(new YamlScalarNode("parameters"), out var parameters) && parameters is YamlMappingNode p) root = p;
         foreach (var (key, value) in root.Children)
-            yield return new(((YamlScalarNode)key).Value!, ToValue(value));
+            if (!ChannelKeys.Contains(((YamlScalarNode)key).Value)) yield return new(((YamlScalarNode)key).Value!, ToValue(value));
     }
+
+    /// <summary>Keys of a config file that name channels rather than options: <c>input: URI</c>, <c>output: URI | [URI...] | {PATH: URI | [URI...]}</c>.</summary>
+    public static readonly string[] ChannelKeys = ["input", "output"];
 
     static object? ToValue(YamlNode node) => node switch
     {
         YamlScalarNode { Value: null or "~" or "null" } s when s.Style == ScalarStyle.Plain => null,
         YamlScalarNode s => s.Value,
         YamlSequenceNode seq => seq.Children.Select(c => (c as YamlScalarNode)?.Value ?? c.ToString()).ToArray(),
-        _ => throw new ConfigurationException($"option values must be scalars or lists, found a mapping at line {node.Start.Line}."),
+        YamlMappingNode map => map.Children.ToDictionary(c => ((YamlScalarNode)c.Key).Value!, c => ToValue(c.Value), StringComparer.Ordinal),
+        _ => throw new ConfigurationException($"unexpected YAML at line {node.Start.Line}."),
     };
 }

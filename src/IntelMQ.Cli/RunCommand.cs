@@ -22,6 +22,7 @@ public static class RunCommand
     static readonly Option<bool> Daemon = new("--daemon") { Description = "Run until SIGTERM/SIGINT, then finish and acknowledge the current batch and exit." };
     static readonly Option<int> Processes = new("--processes") { Description = "Start N worker processes that share the input as competing consumers, supervised (a crashed worker is restarted).", DefaultValueFactory = _ => 1 };
     static readonly Option<int> BatchSize = new("--batch-size") { Description = "Messages received, processed and acknowledged together.", DefaultValueFactory = _ => 500 };
+    static readonly Option<int> Linger = new("--linger-ms") { Description = "After a batch's first message, keep receiving this long to fill it (fewer, larger round trips).", DefaultValueFactory = _ => 0 };
     static readonly Option<ErrorPolicy> OnError = new("--on-error") { Description = "When processing a message throws: dump (and go on), retry (with backoff, then dump) or stop.", DefaultValueFactory = _ => ErrorPolicy.Dump };
     static readonly Option<int> Retries = new("--retries") { Description = "Attempts before a failing message is dumped, with --on-error retry.", DefaultValueFactory = _ => 3 };
     static readonly Option<string?> Id = new("--id") { Description = "The program instance's id (names consumers, in-flight queues and the dump). Default: the program name." };
@@ -32,7 +33,7 @@ public static class RunCommand
     {
         var command = new Command("run", "Run a program: messages from the input channel, results to the output channels, failures to the dump.")
         {
-            ProgramArg, Config, Set, Input, Output, StopAfter, InFormat, OutFormat, Dump, Raw, Daemon, Processes, BatchSize, OnError, Retries, Id, WorkerId, SelfUpdate,
+            ProgramArg, Config, Set, Input, Output, StopAfter, InFormat, OutFormat, Dump, Raw, Daemon, Processes, BatchSize, Linger, OnError, Retries, Id, WorkerId, SelfUpdate,
         };
         command.SetAction(Execute);
         return command;
@@ -42,6 +43,8 @@ public static class RunCommand
     {
         var program = Programs.Catalog.Resolve(parse.GetValue(ProgramArg)!);
         var values = ConfigValues.Collect(parse.GetValue(Config), parse.GetValue(Set) ?? []);
+        var configInput = values.Remove("input", out var i) ? i as string ?? throw new ConfigurationException("config: input must be one channel URI.") : null;
+        var configOutputs = values.Remove("output", out var o) ? ConfigOutputs(o) : [];
         var ignored = new List<string>();
         var options = OptionBinder.Bind(program, values, ignored);
         if (parse.GetValue(SelfUpdate)) return DataUpdate.Run(program, options, Console.Error);
@@ -64,8 +67,8 @@ public static class RunCommand
             Options = options,
             ProgramId = id,
             WorkerId = workerId,
-            Input = parse.GetValue(Input) ?? "stdin:",
-            Outputs = ParseOutputs(parse.GetValue(Output) ?? []),
+            Input = parse.GetValue(Input) ?? configInput ?? "stdin:",
+            Outputs = ParseOutputs(parse.GetValue(Output) is { Length: > 0 } cli ? cli : [.. configOutputs]),
             InFormat = parse.GetValue(InFormat),
             OutFormat = outFormat,
             DumpPath = parse.GetValue(Dump) ?? Path.Combine(Installation.DumpDirectory, id + ".jsonl"),
@@ -73,6 +76,7 @@ public static class RunCommand
             Daemon = parse.GetValue(Daemon),
             Raw = raw,
             BatchSize = batchSize,
+            Linger = TimeSpan.FromMilliseconds(Math.Max(0, parse.GetValue(Linger))),
             OnError = parse.GetValue(OnError),
             MaxRetries = parse.GetValue(Retries),
             Producer = Installation.Producer,
@@ -128,6 +132,15 @@ public static class RunCommand
                                 + (summary.Dumped > 0 ? $", {summary.Dumped} failures dumped to {summary.DumpPath}" : ""));
         return summary.ExitCode;
     }
+
+    /// <summary>A config file's <c>output:</c> as NAME=URI entries: a URI, a list of URIs, or a mapping of path names to either.</summary>
+    static List<string> ConfigOutputs(object? value) => value switch
+    {
+        string uri => [uri],
+        string[] uris => [.. uris],
+        Dictionary<string, object?> paths => [.. paths.SelectMany(p => ConfigOutputs(p.Value).Select(uri => $"{p.Key}={uri}"))],
+        _ => throw new ConfigurationException("config: output must be a channel URI, a list of them, or a mapping of output path names to them."),
+    };
 
     /// <summary>NAME=URI or URI (the default path); a path given twice sends to both. A URI's own query (?queue=x) is not a NAME=.</summary>
     static Dictionary<string, IReadOnlyList<string>> ParseOutputs(string[] outputs)

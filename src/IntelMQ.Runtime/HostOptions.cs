@@ -39,6 +39,9 @@ public sealed record HostOptions
     /// <summary>Messages received and acknowledged together.</summary>
     public int BatchSize { get; init; } = 500;
 
+    /// <summary>How long to keep filling a batch after its first message arrived (0: take what is there).</summary>
+    public TimeSpan Linger { get; init; }
+
     /// <summary>How long to wait for input before a one-shot run counts its input as exhausted.</summary>
     public TimeSpan IdleWait { get; init; } = TimeSpan.FromSeconds(1);
 

@@ -16,7 +16,8 @@ public static class ManPage
         if (d.Modules.Length > 0) sb.Append("Replaces IntelMQ module: ").Append(string.Join(", ", d.Modules.Select(m => $"`{m}`"))).Append('\n');
         sb.Append("\n## Synopsis\n\n```\n");
         sb.Append("intelmq run ").Append(program.Name)
-          .Append(" [--config FILE] [--set KEY=VALUE]... [--stop-after N] [--in-format auto|idf|ndjson|dho] [--out-format idf|ndjson|dho] [--output PATH=file:FILE]... [--dump FILE]");
+          .Append(" [--config FILE] [--set KEY=VALUE]... [--input URI] [--output [PATH=]URI]... [--daemon] [--processes N]")
+          .Append(" [--batch-size N] [--linger-ms MS] [--on-error dump|retry|stop] [--stop-after N] [--in-format auto|idf|ndjson|dho] [--out-format idf|ndjson|dho] [--dump FILE]");
         if (program.Kind == ProgramKind.Parser) sb.Append(" [--raw]");
         sb.Append("\n```\n\n## Description\n\n").Append(d.Description.Trim()).Append("\n\n## Options\n\n");
         if (program.Options.Count == 0) sb.Append("None.\n\n");
@@ -32,7 +33,8 @@ public static class ManPage
         }
         sb.Append("Options are given with `--set NAME=VALUE` (VALUE is read as JSON when it parses as JSON, otherwise as text) or in the YAML file named by `--config`. IntelMQ's names are accepted too; IntelMQ's framework parameters (logging_level, rate_limit, ...) are accepted and left to the runtime.\n\n");
         sb.Append("## Fields\n\nRead: ").Append(Fields(d.FieldsRead)).Append("  \nWritten: ").Append(Fields(d.FieldsWritten)).Append("\n\n");
-        sb.Append("## Exit status\n\n0 when every message was processed, 1 when some went to the dump (see `--dump`), 2 when the configuration or usage was refused and nothing was processed.\n\n");
+        sb.Append("Channels (`--input`, `--output`, also `input:`/`output:` in the config file) are described in docs/channels.md.\n\n");
+        sb.Append("## Exit status\n\n0 when every message was processed, 1 when some went to the dump (see `--dump`), 2 when the configuration or usage was refused and nothing was processed, 3 when the program stopped on an error with `--on-error stop`.\n\n");
         if (d.Examples.Length > 0)
         {
             sb.Append("## Examples\n\n```\n");

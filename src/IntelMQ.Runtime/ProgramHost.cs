@@ -83,6 +83,7 @@ public sealed class ProgramHost : IEmitter, IAsyncDisposable
                 if (!_host.Daemon) break;
                 continue;
             }
+            if (batch.Count < max && _host.Linger > TimeSpan.Zero) batch = await LingerAsync(batch, max, stop);
             foreach (var delivery in batch)
             {
                 _messages++;
@@ -93,6 +94,22 @@ public sealed class ProgramHost : IEmitter, IAsyncDisposable
             await _input.AckAsync(batch, _hard);
             ReportProgress();
         }
+    }
+
+    // Fewer, larger batches: keep receiving for the linger time, so a trickle of messages is not sent one round trip each.
+    async Task<IReadOnlyList<Delivery>> LingerAsync(IReadOnlyList<Delivery> first, int max, CancellationToken stop)
+    {
+        var batch = new List<Delivery>(first);
+        var deadline = DateTime.UtcNow + _host.Linger;
+        while (batch.Count < max && DateTime.UtcNow < deadline && !stop.IsCancellationRequested)
+        {
+            IReadOnlyList<Delivery>? more;
+            try { more = await _input!.ReceiveAsync(max - batch.Count, deadline - DateTime.UtcNow, stop); }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested) { break; }
+            if (more is null) break;
+            batch.AddRange(more);
+        }
+        return batch;
     }
 
     async Task ProcessAsync(Delivery delivery)

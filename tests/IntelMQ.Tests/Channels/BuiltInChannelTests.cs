@@ -1,0 +1,83 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using IntelMQ.Runtime.Channels;
+
+namespace IntelMQ.Tests.Channels;
+
+/// <summary>The runtime's own transports (memory, named pipes) and channel settings in a program's YAML config.</summary>
+public sealed class BuiltInChannelTests : IDisposable
+{
+    readonly IntelMQCommand _intelmq = new();
+    static readonly ChannelContext Context = new("builtin", 0, TextWriter.Null);
+
+    public void Dispose() => _intelmq.Dispose();
+
+    [Fact]
+    public async Task A_memory_queue_connects_programs_in_one_process_and_holds_producers_back_when_full()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var name = $"memory:q-{Guid.NewGuid():N}?capacity=2";
+        await using var output = IntelMQ.Cli.Channels.Catalog.OpenOutput(name, Context);
+        await using var input = IntelMQ.Cli.Channels.Catalog.OpenInput(name, Context);
+        await output.SendAsync([Encoding.UTF8.GetBytes("{\"a\": 1}"), Encoding.UTF8.GetBytes("{\"a\": 2}")], ct);
+        var third = output.SendAsync([Encoding.UTF8.GetBytes("{\"a\": 3}")], ct).AsTask();
+        await Task.Delay(200, ct);
+        Assert.False(third.IsCompleted, "a full queue makes the producer wait");
+        var batch = await input.ReceiveAsync(2, TimeSpan.FromSeconds(1), ct);
+        Assert.Equal(2, batch!.Count);
+        await third;
+        Assert.Single((await input.ReceiveAsync(10, TimeSpan.FromSeconds(1), ct))!);
+        Assert.Empty((await input.ReceiveAsync(10, TimeSpan.FromMilliseconds(100), ct))!);
+    }
+
+    [Fact]
+    public async Task A_program_reads_a_named_pipe()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var fifo = _intelmq.PathOf("events.fifo");
+        var output = _intelmq.PathOf("out.jsonl");
+        using var reader = _intelmq.Start("run", "taxonomy-expert", "--input", $"pipe:{fifo}", "--output", $"file:{output}?format=ndjson");
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!File.Exists(fifo) && DateTime.UtcNow < deadline) await Task.Delay(50, ct);
+        await using (var writer = new FileStream(fifo, FileMode.Open, FileAccess.Write))
+            await writer.WriteAsync("{\"source\": {\"ip\": \"192.0.2.1\"}}\n{\"source\": {\"ip\": \"192.0.2.2\"}}\n"u8.ToArray(), ct);
+        await reader.WaitForExitAsync(ct);
+        Assert.Equal(0, reader.ExitCode);
+        Assert.Equal(2, File.ReadAllLines(output).Length);
+    }
+
+    [Fact]
+    public void Channels_can_be_named_in_the_config_file_and_the_command_line_wins()
+    {
+        var input = _intelmq.PathOf("in.jsonl");
+        File.WriteAllText(input, "{\"source\": {\"ip\": \"192.0.2.1\"}}\n");
+        File.WriteAllText(_intelmq.PathOf("expert.yaml"), $"""
+            input: file:{input}
+            output:
+              _default:
+                - file:{_intelmq.PathOf("a.jsonl")}?format=dho
+                - file:{_intelmq.PathOf("b.jsonl")}?format=ndjson
+            parameters: {"{}"}
+            """);
+        Assert.Equal(0, _intelmq.Run("", "run", "taxonomy-expert", "--config", _intelmq.PathOf("expert.yaml"), "--linger-ms", "50").ExitCode);
+        Assert.Equal("192.0.2.1", (string)JsonNode.Parse(File.ReadAllText(_intelmq.PathOf("a.jsonl")))!["source.ip"]!);
+        Assert.Equal("192.0.2.1", (string)JsonNode.Parse(File.ReadAllText(_intelmq.PathOf("b.jsonl")))!["source"]!["ip"]!);
+
+        var cli = _intelmq.Run("", "run", "taxonomy-expert", "--config", _intelmq.PathOf("expert.yaml"), "--output", $"file:{_intelmq.PathOf("c.jsonl")}");
+        Assert.Equal(0, cli.ExitCode);
+        Assert.True(File.Exists(_intelmq.PathOf("c.jsonl")));
+        Assert.Single(File.ReadAllLines(_intelmq.PathOf("a.jsonl")));
+    }
+
+    [Fact]
+    public void Unknown_channels_and_bad_addresses_are_refused_with_a_hint()
+    {
+        var unknown = _intelmq.Run("", "run", "taxonomy-expert", "--input", "carrier-pigeon://loft");
+        Assert.Equal(2, unknown.ExitCode);
+        Assert.Contains("unknown channel 'carrier-pigeon'", unknown.Stderr);
+        Assert.Contains("redis", unknown.Stderr);
+        var secret = _intelmq.Run("", "run", "taxonomy-expert", "--input", "sqlite:" + _intelmq.PathOf("q.db"));
+        Assert.Equal(2, secret.ExitCode);
+        Assert.Contains("'queue' is missing", secret.Stderr);
+    }
+}
