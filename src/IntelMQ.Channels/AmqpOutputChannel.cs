@@ -10,8 +10,12 @@ namespace IntelMQ.Channels;
 /// full queue rejects (<c>max_length</c>, <c>x-overflow=reject-publish</c>) are published again with backoff until
 /// accepted: that is backpressure, not an error.
 /// </summary>
-internal sealed class AmqpOutputChannel(AmqpSettings settings, ChannelContext context) : IOutputChannel
+internal sealed class AmqpOutputChannel(AmqpSettings settings, ChannelContext context) : IOutputChannel, IQueueDepth
 {
+    public async ValueTask<(long Depth, long? Limit)> DepthAsync(CancellationToken cancellationToken) =>
+        settings.Queue is null ? (0, null)
+        : ((long)await (await ChannelAsync(cancellationToken)).MessageCountAsync(settings.Queue, cancellationToken), settings.MaxLength > 0 ? settings.MaxLength : null);
+
     /// <summary>Publishes awaiting their confirm at once; bounds the memory a large batch holds in the client.</summary>
     const int Window = 1000;
 

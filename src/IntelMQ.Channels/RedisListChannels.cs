@@ -151,8 +151,11 @@ public static class RedisListChannels
         public ValueTask DisposeAsync() => redis.DisposeAsync();
     }
 
-    sealed class Output(RedisConnection redis, string queue, MessageFormat format, int maxLength) : IOutputChannel
+    sealed class Output(RedisConnection redis, string queue, MessageFormat format, int maxLength) : IOutputChannel, IQueueDepth
     {
+        public async ValueTask<(long Depth, long? Limit)> DepthAsync(CancellationToken cancellationToken) =>
+            (await redis.Database.ListLengthAsync(queue), maxLength > 0 ? maxLength : null);
+
         bool _waitLogged;
 
         public string Name => redis.Name;

@@ -209,8 +209,11 @@ public static class RedisStreamChannels
         public ValueTask DisposeAsync() => _redis.DisposeAsync();
     }
 
-    sealed class Output(RedisConnection redis, string stream, string field, MessageFormat format, int maxLength) : IOutputChannel
+    sealed class Output(RedisConnection redis, string stream, string field, MessageFormat format, int maxLength) : IOutputChannel, IQueueDepth
     {
+        public async ValueTask<(long Depth, long? Limit)> DepthAsync(CancellationToken cancellationToken) =>
+            (await redis.Database.StreamLengthAsync(stream), maxLength > 0 ? maxLength : null);
+
         readonly RedisKey[] _streamKey = [stream];
         bool _waitLogged;
 

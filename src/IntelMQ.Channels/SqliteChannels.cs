@@ -137,8 +137,11 @@ public static class SqliteChannels
         }
     }
 
-    sealed class Output((SqliteConnection Connection, string Queue) db, ChannelAddress address, TextWriter log) : IOutputChannel
+    sealed class Output((SqliteConnection Connection, string Queue) db, ChannelAddress address, TextWriter log) : IOutputChannel, IQueueDepth
     {
+        public ValueTask<(long Depth, long? Limit)> DepthAsync(CancellationToken cancellationToken) =>
+            ValueTask.FromResult<(long, long?)>((Depth(), _maxLength > 0 ? _maxLength : null));
+
         readonly int _maxLength = address.GetInt("max_length", 0);
         bool _waitLogged;
 

@@ -9,6 +9,7 @@ var root = new RootCommand("IntelMQ.NET: collect, parse, enrich and deliver secu
     HelpCommand.Create(),
     DemoCommand.Create(),
     DumpCommand.Create(),
+    QueueCommand.Create(),
 };
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

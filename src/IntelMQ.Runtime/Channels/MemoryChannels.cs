@@ -49,8 +49,11 @@ public static class MemoryChannels
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 
-    sealed class Output(Channel<byte[]> queue, string name, MessageFormat format) : IOutputChannel
+    sealed class Output(Channel<byte[]> queue, string name, MessageFormat format) : IOutputChannel, IQueueDepth
     {
+        public ValueTask<(long Depth, long? Limit)> DepthAsync(CancellationToken cancellationToken) =>
+            ValueTask.FromResult<(long, long?)>((queue.Reader.Count, null));
+
         public string Name { get; } = name;
         public MessageFormat Format { get; } = format;
 

@@ -144,4 +144,16 @@ public sealed class AmqpChannelTests(RabbitMQServer server, ITestOutputHelper ou
         Assert.Contains("prefech", error.Message);
         Assert.Contains("prefetch", error.Message);
     }
+
+    [Fact]
+    public async Task The_queue_depth_and_its_limit_are_visible()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var address = Address("depth") + "&max_length=50";
+        await SendAsync(address, 0, 5, ct);
+        await using var queue = Catalog.OpenOutput(address, Context);
+        var (depth, limit) = await ((IntelMQ.Runtime.Channels.IQueueDepth)queue).DepthAsync(ct);
+        Assert.Equal(5, depth);
+        Assert.Equal(50, limit);
+    }
 }

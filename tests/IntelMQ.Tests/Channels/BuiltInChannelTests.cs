@@ -70,6 +70,18 @@ public sealed class BuiltInChannelTests : IDisposable
     }
 
     [Fact]
+    public async Task Queue_depths_and_limits_are_visible()
+    {
+        var queue = $"sqlite:{_intelmq.PathOf("q.db")}?queue=parsed&max_length=10";
+        await using (var output = IntelMQ.Cli.Channels.Catalog.OpenOutput(queue, Context))
+            await output.SendAsync([Encoding.UTF8.GetBytes("{}"), Encoding.UTF8.GetBytes("{}"), Encoding.UTF8.GetBytes("{}")], TestContext.Current.CancellationToken);
+        var depth = _intelmq.Run("", "queue", "depth", queue);
+        Assert.Equal(0, depth.ExitCode);
+        Assert.Contains("\t3\tlimit 10", depth.Stdout);
+        Assert.Equal(2, _intelmq.Run("", "queue", "depth", $"file:{_intelmq.PathOf("x")}").ExitCode);
+    }
+
+    [Fact]
     public void Unknown_channels_and_bad_addresses_are_refused_with_a_hint()
     {
         var unknown = _intelmq.Run("", "run", "taxonomy-expert", "--input", "carrier-pigeon://loft");

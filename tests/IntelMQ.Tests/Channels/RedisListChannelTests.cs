@@ -223,4 +223,16 @@ public sealed class RedisListChannelTests(RedisServer redis, ITestOutputHelper o
         Assert.Contains(hint, refused.Message, StringComparison.Ordinal);
         Assert.Contains("e.g. redis://", refused.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task The_queue_depth_and_its_limit_are_visible()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var address = Address("depth") + "&maxlen=50";
+        await SendAsync(address, 0, 5, ct);
+        await using var queue = Catalog.OpenOutput(address, Context);
+        var (depth, limit) = await ((IntelMQ.Runtime.Channels.IQueueDepth)queue).DepthAsync(ct);
+        Assert.Equal(5, depth);
+        Assert.Equal(50, limit);
+    }
 }

@@ -115,4 +115,16 @@ public sealed class RedisStreamChannelTests(RedisServer redis, ITestOutputHelper
         var consumers = await redis.Client.StreamConsumerInfoAsync(StreamOf(address), "workers");
         Assert.Equal(10, Assert.Single(consumers, c => c.Name == "enricher-3").PendingMessageCount);
     }
+
+    [Fact]
+    public async Task The_queue_depth_and_its_limit_are_visible()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var address = Address("depth") + "&maxlen=50";
+        await SendAsync(address, 0, 5, ct);
+        await using var queue = Catalog.OpenOutput(address, Context);
+        var (depth, limit) = await ((IntelMQ.Runtime.Channels.IQueueDepth)queue).DepthAsync(ct);
+        Assert.Equal(5, depth);
+        Assert.Equal(50, limit);
+    }
 }
