@@ -147,7 +147,7 @@ internal sealed class AmqpSettings
         }
         var root = ex;
         while (root.InnerException is not null) root = root.InnerException;
-        return new IOException($"{at}: cannot connect ({root.Message}){(Tls ? " over TLS" : "")}.", ex);
+        return new ChannelUnavailableException($"{at}: cannot connect ({root.Message}){(Tls ? " over TLS" : "")}.", ex);
     }
 
     /// <summary>Declares the queue (durable, with <see cref="QueueArguments"/>), or with declare=false checks that it exists.</summary>

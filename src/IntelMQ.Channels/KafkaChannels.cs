@@ -53,7 +53,7 @@ public static class KafkaChannels
         }
         catch (KafkaException ex)
         {
-            throw new ConfigurationException($"{settings.Name}: cannot reach Kafka at {settings.Brokers} to create topic {settings.Topic} ({ex.Error.Reason}).");
+            throw new ChannelUnavailableException($"{settings.Name}: cannot reach Kafka at {settings.Brokers} to create topic {settings.Topic} ({ex.Error.Reason}).", ex);
         }
     }
 

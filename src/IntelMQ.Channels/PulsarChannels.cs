@@ -50,20 +50,20 @@ public static class PulsarChannels
                 HttpStatusCode.NotFound => new ConfigurationException($"{at} has no WebSocket API (404): enable it (webSocketServiceEnabled=true in broker.conf, or run the websocket service) and give its HTTP port (8080 by default)."),
                 HttpStatusCode.BadRequest => new ConfigurationException($"{at} refused the request (400): check tenant, namespace, topic and subscription_type for {topic}."),
                 HttpStatusCode.Conflict => new IOException($"{at}: the subscription {settings.Subscription} is busy (409): an exclusive subscription already has its consumer."),
-                0 => new IOException($"{at}: cannot connect ({Root(ex).Message}).", ex),
+                0 => new ChannelUnavailableException($"{at}: cannot connect ({Root(ex).Message}).", ex),
                 _ => new IOException($"{at} answered {(int)status} {status} instead of opening the WebSocket to {role} {topic}; see the broker's log.", ex),
             };
         }
     }
 
-    /// <summary>At start-up every failure to connect is a configuration problem: the program stops with the reason.</summary>
+    /// <summary>At start-up a refusal is a configuration problem (the program stops with the reason); an unreachable service is retried by daemons.</summary>
     static ClientWebSocket ConnectAtStart(PulsarSettings settings, Uri endpoint, string role)
     {
         try
         {
             return Task.Run(() => ConnectAsync(settings, endpoint, role, CancellationToken.None)).GetAwaiter().GetResult();
         }
-        catch (IOException ex)
+        catch (IOException ex) when (ex is not ChannelUnavailableException)
         {
             throw new ConfigurationException(ex.Message);
         }

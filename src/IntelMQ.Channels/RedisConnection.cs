@@ -40,8 +40,8 @@ sealed class RedisConnection : IAsyncDisposable
     public Version ServerVersion { get; }
 
     /// <summary>
-    /// Connects, failing at once with a <see cref="ConfigurationException"/> (and no password in it) when the server
-    /// cannot be reached or refuses the credentials. Later disconnections are repaired in the background.
+    /// Connects, failing at once (with no password in the message) with a <see cref="ChannelUnavailableException"/> when
+    /// the server cannot be reached, or a <see cref="ConfigurationException"/> when it refuses the credentials. Later disconnections are repaired in the background.
     /// </summary>
     public static RedisConnection Open(ChannelAddress address, ChannelContext context, string example, params string[] channelKeys)
     {
@@ -84,10 +84,9 @@ sealed class RedisConnection : IAsyncDisposable
         catch (RedisConnectionException ex)
         {
             // The client library's own advice (abortConnect=false) does not apply here; say what failed instead.
-            var why = ex.FailureType == ConnectionFailureType.AuthenticationFailure
-                ? $"the server refused the credentials; check the user and the password (password_env, password_file): {Innermost(ex).Message}"
-                : $"cannot connect to Redis at {host}:{port} ({(ex.InnerException is null ? ex.FailureType.ToString() : Innermost(ex).Message)}); is the server running and reachable?";
-            throw new ConfigurationException($"{name}: {Scrub(why, password)}");
+            if (ex.FailureType == ConnectionFailureType.AuthenticationFailure)
+                throw new ConfigurationException($"{name}: " + Scrub($"the server refused the credentials; check the user and the password (password_env, password_file): {Innermost(ex).Message}", password));
+            throw new ChannelUnavailableException($"{name}: " + Scrub($"cannot connect to Redis at {host}:{port} ({(ex.InnerException is null ? ex.FailureType.ToString() : Innermost(ex).Message)}); is the server running and reachable?", password), ex);
         }
         var server = multiplexer.GetServer(multiplexer.GetEndPoints()[0]);
         return new RedisConnection(multiplexer, name, password, context.Log, server.Version);

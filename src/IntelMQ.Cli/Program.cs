@@ -1,6 +1,7 @@
 using System.CommandLine;
 using IntelMQ.Cli;
 using IntelMQ.Runtime;
+using IntelMQ.Runtime.Channels;
 
 var root = new RootCommand("IntelMQ.NET: collect, parse, enrich and deliver security feeds. `intelmq list` shows the programs, `intelmq help PROGRAM` explains one.")
 {
@@ -26,6 +27,11 @@ catch (ConfigurationException ex)
 {
     Console.Error.WriteLine($"intelmq: {ex.Message}");
     return 2;
+}
+catch (ChannelUnavailableException ex)
+{
+    Console.Error.WriteLine($"intelmq: {ex.Message} Run again when it is reachable; with --daemon the program waits for it.");
+    return 4;
 }
 catch (IOException ex)
 {

@@ -107,14 +107,20 @@ public static class RunCommand
         RunSummary summary;
         try
         {
-            var host = new ProgramHost(options, Channels.Catalog, context);
-            try
+            for (var attempt = 0; ; attempt++)
             {
-                summary = host.RunAsync(stop.Token, kill.Token).GetAwaiter().GetResult();
-            }
-            finally
-            {
-                host.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                try
+                {
+                    summary = RunOnce(options, context, stop.Token, kill.Token);
+                    break;
+                }
+                catch (ChannelUnavailableException ex) when (options.Daemon && !stop.IsCancellationRequested)
+                {
+                    // A server that is down (or not up yet) is waited for; whatever was received stays unacknowledged.
+                    var delay = TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, Math.Min(attempt, 5))));
+                    Console.Error.WriteLine($"{options.ProgramId}: {ex.Message} Trying again in {delay.TotalSeconds:0} s.");
+                    if (stop.Token.WaitHandle.WaitOne(delay)) return 0;
+                }
             }
         }
         catch (ProgramStoppedException ex)
@@ -131,6 +137,19 @@ public static class RunCommand
         Console.Error.WriteLine($"{options.ProgramId}: {summary.Messages} message{(summary.Messages == 1 ? "" : "s")}, {(events.Length == 0 ? "0 events" : events)}"
                                 + (summary.Dumped > 0 ? $", {summary.Dumped} failures dumped to {summary.DumpPath}" : ""));
         return summary.ExitCode;
+    }
+
+    static RunSummary RunOnce(HostOptions options, ChannelContext context, CancellationToken stop, CancellationToken kill)
+    {
+        var host = new ProgramHost(options, Channels.Catalog, context);
+        try
+        {
+            return host.RunAsync(stop, kill).GetAwaiter().GetResult();
+        }
+        finally
+        {
+            host.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
     }
 
     /// <summary>A config file's <c>output:</c> as NAME=URI entries: a URI, a list of URIs, or a mapping of path names to either.</summary>

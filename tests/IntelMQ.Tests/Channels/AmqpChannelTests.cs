@@ -54,6 +54,16 @@ public sealed class AmqpChannelTests(RabbitMQServer server, ITestOutputHelper ou
     }
 
     [Fact]
+    public void A_one_shot_run_with_the_broker_down_exits_4_without_printing_the_password()
+    {
+        using var intelmq = new IntelMQCommand();
+        var run = intelmq.Run("", "run", "taxonomy-expert", "--input", $"amqp://guest:s3cret@127.0.0.1:{RedisServer.FreePort()}/?queue=in");
+        Assert.Equal(4, run.ExitCode);
+        Assert.Contains("cannot connect", run.Stderr);
+        Assert.DoesNotContain("s3cret", run.Stderr);
+    }
+
+    [Fact]
     public async Task Wrong_password_fails_with_a_message_without_the_password()
     {
         var ct = TestContext.Current.CancellationToken;

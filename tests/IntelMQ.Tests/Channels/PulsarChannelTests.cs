@@ -122,7 +122,7 @@ public sealed class PulsarChannelTests(ITestOutputHelper output) : ChannelConfor
     [Fact]
     public void Nothing_listening_at_start_is_an_error_that_names_the_service_and_not_the_token()
     {
-        var error = Assert.Throws<ConfigurationException>(() => Catalog.OpenOutput("pulsar://127.0.0.1:1?topic=t&token=s3cret-token&connect_timeout_ms=2000", Context));
+        var error = Assert.Throws<ChannelUnavailableException>(() => Catalog.OpenOutput("pulsar://127.0.0.1:1?topic=t&token=s3cret-token&connect_timeout_ms=2000", Context));
         Assert.Contains("ws://127.0.0.1:1", error.Message);
         Assert.Contains("cannot connect", error.Message);
         Assert.DoesNotContain("s3cret", error.Message);

@@ -100,6 +100,44 @@ public sealed class RedisListChannelTests(RedisServer redis, ITestOutputHelper o
     }
 
     [Fact]
+    public async Task A_daemon_started_before_its_server_waits_for_it_then_processes()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var port = RedisServer.FreePort();
+        var address = $"redis://127.0.0.1:{port}/0";
+        using var intelmq = new IntelMQCommand();
+        using var daemon = intelmq.Start("run", "taxonomy-expert", "--daemon", "--input", $"{address}?queue=in", "--output", $"{address}?queue=out");
+        try
+        {
+            await Task.Delay(3000, ct);
+            Assert.False(daemon.HasExited, "the daemon gave up while the server was down");
+            using var late = RedisServer.StartOn(port);
+            var messages = TaxonomyMessages();
+            foreach (var (body, _) in messages) await late.Client.ListLeftPushAsync("in", body);
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (await late.Client.ListLengthAsync("out") < messages.Count && DateTime.UtcNow < deadline) await Task.Delay(100, ct);
+            Assert.Equal(messages.Count, await late.Client.ListLengthAsync("out"));
+            Signal(daemon.Id, 15);
+            await daemon.WaitForExitAsync(ct);
+            Assert.Equal(0, daemon.ExitCode);
+        }
+        finally
+        {
+            if (!daemon.HasExited) daemon.Kill();
+        }
+    }
+
+    [Fact]
+    public void A_one_shot_run_with_its_server_down_exits_4_and_says_so()
+    {
+        using var intelmq = new IntelMQCommand();
+        var run = intelmq.Run("", "run", "taxonomy-expert", "--input", $"redis://127.0.0.1:{RedisServer.FreePort()}/0?queue=in");
+        Assert.Equal(4, run.ExitCode);
+        Assert.Contains("cannot connect to Redis", run.Stderr);
+        Assert.Contains("--daemon", run.Stderr);
+    }
+
+    [Fact]
     public async Task Each_worker_keeps_its_own_in_flight_list()
     {
         var ct = TestContext.Current.CancellationToken;
@@ -235,4 +273,7 @@ public sealed class RedisListChannelTests(RedisServer redis, ITestOutputHelper o
         Assert.Equal(5, depth);
         Assert.Equal(50, limit);
     }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
+    static extern int Signal(int pid, int signal);
 }

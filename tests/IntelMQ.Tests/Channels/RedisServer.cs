@@ -18,7 +18,7 @@ public sealed class RedisServer : IDisposable
     {
     }
 
-    RedisServer(string[] extraArguments)
+    RedisServer(string[] extraArguments, int port = 0)
     {
         _dir = Directory.CreateTempSubdirectory("redis-test-").FullName;
         _client = new(() => ConnectionMultiplexer.Connect(new ConfigurationOptions { EndPoints = { { "127.0.0.1", Port } }, Password = Password }));
@@ -27,7 +27,7 @@ public sealed class RedisServer : IDisposable
             Unavailable = "redis-server is not installed; apt-get install redis-server to run the Redis tests (.ci/run does).";
             return;
         }
-        Port = FreePort();
+        Port = port == 0 ? FreePort() : port;
         var start = new ProcessStartInfo("redis-server") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in (string[])["--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                      "--dir", _dir, "--daemonize", "no", "--logfile", Path.Combine(_dir, "redis.log"), .. extraArguments])
@@ -49,6 +49,9 @@ public sealed class RedisServer : IDisposable
     /// <summary>Another server, e.g. with <c>--requirepass</c>; the caller disposes it.</summary>
     public static RedisServer Start(params string[] extraArguments) => new(extraArguments);
 
+    /// <summary>A server on a given port, e.g. one a program was told to use before the server was up.</summary>
+    public static RedisServer StartOn(int port) => new([], port);
+
     public int Port { get; }
 
     string? Password { get; set; }
@@ -56,7 +59,7 @@ public sealed class RedisServer : IDisposable
     /// <summary>A plain client, as a Python IntelMQ bot or an operator would use, for preparing and checking queues.</summary>
     public IDatabase Client => _client.Value.GetDatabase();
 
-    static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
