@@ -21,9 +21,7 @@ internal sealed class AmqpSettings
 
     AmqpSettings(ChannelAddress address, bool input)
     {
-        foreach (var key in address.Query.Keys)
-            if (Array.IndexOf(Known, key) < 0)
-                throw new ConfigurationException($"{address}: unknown option '{key}'. AMQP options: {string.Join(", ", Known)} (see docs/channels/amqp.md).");
+        address.CheckOptions(Known, "docs/channels/amqp.md");
         Name = address.ToString();
         if (!address.Rest.StartsWith("//", StringComparison.Ordinal))
             throw new ConfigurationException($"{address}: expected {address.Scheme}://[USER[:PASSWORD]@]HOST[:PORT][/VHOST]?queue=NAME, e.g. {Example}");

@@ -26,9 +26,7 @@ public sealed class KafkaSettings
 
     KafkaSettings(ChannelAddress address)
     {
-        foreach (var key in address.Query.Keys)
-            if (Array.IndexOf(Known, key) < 0)
-                throw new ConfigurationException($"{address}: unknown option '{key}'. Kafka options: {string.Join(", ", Known)} (see docs/channels/kafka-pulsar.md).");
+        address.CheckOptions(Known, "docs/channels/kafka-pulsar.md");
         Name = address.ToString();
         if (!address.Rest.StartsWith("//", StringComparison.Ordinal))
             throw new ConfigurationException($"{address}: expected kafka://[USER[:PASSWORD]@]HOST[:PORT][,HOST[:PORT]...]?topic=NAME, e.g. {Example}");

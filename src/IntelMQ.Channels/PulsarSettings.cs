@@ -29,9 +29,7 @@ public sealed class PulsarSettings
 
     PulsarSettings(ChannelAddress address, bool input)
     {
-        foreach (var key in address.Query.Keys)
-            if (Array.IndexOf(Known, key) < 0)
-                throw new ConfigurationException($"{address}: unknown option '{key}'. Pulsar options: {string.Join(", ", Known)} (see docs/channels/kafka-pulsar.md).");
+        address.CheckOptions(Known, "docs/channels/kafka-pulsar.md");
         Name = address.ToString();
         if (!address.Rest.StartsWith("//", StringComparison.Ordinal))
             throw new ConfigurationException($"{address}: expected pulsar://HOST[:PORT]?topic=NAME&subscription=S, e.g. {Example}");

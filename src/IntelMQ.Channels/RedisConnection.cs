@@ -45,7 +45,7 @@ sealed class RedisConnection : IAsyncDisposable
     /// </summary>
     public static RedisConnection Open(ChannelAddress address, ChannelContext context, string example, params string[] channelKeys)
     {
-        CheckKeys(address, example, channelKeys);
+        address.CheckOptions([.. channelKeys, .. ConnectionKeys], "docs/channels/redis.md", example);
         if (!address.Rest.StartsWith("//", StringComparison.Ordinal))
             throw new ConfigurationException($"{address}: expected {address.Scheme}://[USER:PASSWORD@]HOST:PORT/DB?..., e.g. {example}");
         Uri uri;
@@ -93,14 +93,6 @@ sealed class RedisConnection : IAsyncDisposable
     }
 
     static Exception Innermost(Exception ex) => ex.InnerException is { } inner ? Innermost(inner) : ex;
-
-    static void CheckKeys(ChannelAddress address, string example, string[] channelKeys)
-    {
-        foreach (var key in address.Query.Keys)
-            if (Array.IndexOf(channelKeys, key) < 0 && Array.IndexOf(ConnectionKeys, key) < 0)
-                throw new ConfigurationException(
-                    $"{address}: unknown option '{key}'. Known: {string.Join(", ", channelKeys.Concat(ConnectionKeys).Order(StringComparer.Ordinal))}; e.g. {example} (see docs/channels/redis.md).");
-    }
 
     /// <summary>The timeout argument of a blocking list command: fractional seconds from Redis 6.0 on, whole seconds before.</summary>
     public string BlockSeconds(TimeSpan wait) =>

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 
 namespace IntelMQ.Core;
@@ -12,25 +11,35 @@ public sealed class Event
 {
     public const string IdField = "event.id", OriginalField = "event.original", LinksField = "links";
 
-    // Room for a typical parsed event without the dictionary growing while it is filled.
-    const int InitialCapacity = 48;
+    // Room for a typical event read from a message without the array growing while it is filled.
+    const int DefaultCapacity = 16;
+    // Past this many fields the filter has most bits set and scans get long: a dictionary index takes over.
+    const int ScanLimit = 64;
 
-    readonly Dictionary<string, Slot> _fields;
+    // The fields in the order they were added. An event holds tens of fields, so one is found by scanning; when a field
+    // is added, the filter (a bit per placement) usually shows it is not there without a scan.
+    Entry[] _entries;
+    int _count;
+    ulong _filterLow, _filterHigh;
+    Dictionary<string, int>? _index;
 
     public Event(MessageKind kind = MessageKind.Event, FieldCatalogue? catalogue = null)
     {
         Kind = kind;
         Catalogue = catalogue ?? FieldCatalogue.Default;
-        _fields = new Dictionary<string, Slot>(InitialCapacity, StringComparer.Ordinal);
+        _entries = new Entry[DefaultCapacity];
     }
 
-    Event(Event other)
+    Event(Event other, int capacity)
     {
         Kind = other.Kind;
         Catalogue = other.Catalogue;
-        // Sized for the fields still to come; the copy constructor would size it for the current ones and grow later.
-        _fields = new Dictionary<string, Slot>(Math.Max(InitialCapacity, other._fields.Count + 16), StringComparer.Ordinal);
-        foreach (var (key, slot) in other._fields) _fields.Add(key, slot);
+        _entries = new Entry[Math.Max(capacity, other._count)];
+        Array.Copy(other._entries, _entries, other._count);
+        _count = other._count;
+        _filterLow = other._filterLow;
+        _filterHigh = other._filterHigh;
+        if (other._index is not null) _index = new Dictionary<string, int>(other._index, StringComparer.Ordinal);
     }
 
     /// <summary>A new event with a fresh <c>event.id</c>.</summary>
@@ -43,20 +52,21 @@ public sealed class Event
 
     public MessageKind Kind { get; set; }
     public FieldCatalogue Catalogue { get; }
-    public int Count => _fields.Count;
+    public int Count => _count;
 
+    /// <summary>The fields in the order they were added.</summary>
     public IEnumerable<KeyValuePair<string, object?>> Fields
     {
         get
         {
-            foreach (var (key, slot) in _fields) yield return new(key, slot.Value is JoinedText ? Join(key) : slot.Value);
+            for (var i = 0; i < _count; i++) yield return new(_entries[i].Key, ValueAt(i));
         }
     }
 
-    /// <summary>A value and how its field is written (see <see cref="EventJson.WriteIdf"/>); no placement when the field is unknown.</summary>
-    internal readonly record struct Slot(object? Value, FieldCatalogue.Placement? Placement);
+    /// <summary>A field: its path, its value, and how it is written (see <see cref="EventJson.WriteIdf"/>); no placement when the field is unknown.</summary>
+    internal readonly record struct Entry(string Key, object? Value, FieldCatalogue.Placement? Placement);
 
-    internal Dictionary<string, Slot> Slots => _fields;
+    internal ReadOnlySpan<Entry> Entries => _entries.AsSpan(0, _count);
 
     /// <summary>Text held as two parts until it is read (see <see cref="AddOriginal"/>).</summary>
     internal sealed class JoinedText(string head, string tail)
@@ -71,24 +81,34 @@ public sealed class Event
     /// <summary>Gets a value (null when absent); setting validates and overwrites, setting null removes.</summary>
     public object? this[string path]
     {
-        get => _fields.TryGetValue(path, out var slot) ? slot.Value is JoinedText ? Join(path) : slot.Value : null;
+        get => IndexOf(path) is var i and >= 0 ? ValueAt(i) : null;
         set
         {
-            if (value is null) _fields.Remove(path);
+            if (value is null) Remove(path);
             else Add(path, value, overwrite: true);
         }
     }
 
-    public bool Contains(string path) => _fields.ContainsKey(path);
+    public bool Contains(string path) => IndexOf(path) >= 0;
 
     public bool TryGetValue(string path, out object? value)
     {
-        var found = _fields.TryGetValue(path, out var slot);
-        value = slot.Value is JoinedText ? Join(path) : slot.Value;
-        return found;
+        var i = IndexOf(path);
+        value = i >= 0 ? ValueAt(i) : null;
+        return i >= 0;
     }
 
-    public bool Remove(string path) => _fields.Remove(path);
+    /// <summary>Removes a field; the fields after it keep their order.</summary>
+    public bool Remove(string path)
+    {
+        var i = IndexOf(path);
+        if (i < 0) return false;
+        _count--;
+        Array.Copy(_entries, i + 1, _entries, i, _count - i);
+        _entries[_count] = default;
+        Reindex();
+        return true;
+    }
 
     /// <summary>
     /// Validates, normalises and stores a value. Null and empty text are ignored (feeds use them for "no value"),
@@ -110,14 +130,13 @@ public sealed class Event
     public void AddOriginal(string head, string tail)
     {
         var (field, placement) = Catalogue.Resolve(OriginalField);
-        if (field is not { Type: FieldType.Keyword or FieldType.Text, IsArray: false } || head.Length == 0 || tail.Length == 0)
+        if (field is not { Type: FieldType.Keyword or FieldType.Text, IsArray: false } || head.Length == 0 || tail.Length == 0
+            || IndexOf(OriginalField, placement) >= 0)
         {
-            Add(OriginalField, string.Concat(head, tail));
+            Add(OriginalField, string.Concat(head, tail)); // throws "already set" when it is
             return;
         }
-        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_fields, OriginalField, out var exists);
-        if (exists) Add(OriginalField, string.Concat(head, tail)); // throws "already set"
-        slot = new Slot(new JoinedText(head, tail), placement);
+        Append(new Entry(OriginalField, new JoinedText(head, tail), placement));
     }
 
     /// <summary>Like <see cref="Add"/>, but reports an invalid value, or a field already set, by returning false.</summary>
@@ -133,7 +152,7 @@ public sealed class Event
         }
     }
 
-    // Add without the "already set" error: false when the field is set and overwrite is off. One dictionary lookup.
+    // Add without the "already set" error: false when the field is set and overwrite is off.
     bool Store(string path, object? value, bool overwrite)
     {
         var (field, placement) = Catalogue.Resolve(path);
@@ -141,41 +160,91 @@ public sealed class Event
             throw new InvalidFieldException(path, $"unknown field '{path}': it is neither an ECS field nor an IDF extension; put your own fields under custom.*");
         if (value is not (null or string or long)) value = FieldNormalizer.Unwrap(value);
         if (field.Type != FieldType.Json && (value is null || value is string { Length: 0 })) return true;
-        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_fields, path, out var exists);
-        if (exists && !overwrite) return false;
-        try
-        {
-            slot = new Slot(value is null ? null : FieldNormalizer.Normalize(field, value), placement);
-        }
-        catch
-        {
-            if (!exists) _fields.Remove(path);
-            throw;
-        }
+        var i = IndexOf(path, placement);
+        if (i >= 0 && !overwrite) return false;
+        var entry = new Entry(path, value is null ? null : FieldNormalizer.Normalize(field, value), placement);
+        if (i >= 0) _entries[i] = entry;
+        else Append(entry);
         return true;
     }
 
     /// <summary>Copies a field of another event as it is (it was validated there); false when the source lacks it.</summary>
     public bool CopyFrom(Event source, string path)
     {
-        if (!source._fields.TryGetValue(path, out var slot)) return false;
-        _fields[path] = source.Catalogue == Catalogue ? slot : new Slot(slot.Value, Catalogue.Resolve(path).Placement);
+        var from = source.IndexOf(path);
+        if (from < 0) return false;
+        var entry = source._entries[from];
+        Set(source.Catalogue == Catalogue ? entry : entry with { Placement = Catalogue.Resolve(path).Placement });
         return true;
     }
 
-    public void AssignNewId() => _fields[IdField] = new Slot(NewVersion7Id(), Catalogue.Resolve(IdField).Placement);
+    public void AssignNewId() => Set(new Entry(IdField, NewVersion7Id(), Catalogue.Resolve(IdField).Placement));
 
-    // Joins a JoinedText in place, so it is joined at most once.
-    string Join(string path)
+    void Set(Entry entry)
     {
-        ref var slot = ref CollectionsMarshal.GetValueRefOrNullRef(_fields, path);
-        var text = slot.Value!.ToString()!;
-        slot = slot with { Value = text };
-        return text;
+        var i = IndexOf(entry.Key, entry.Placement);
+        if (i >= 0) _entries[i] = entry;
+        else Append(entry);
+    }
+
+    object? ValueAt(int i)
+    {
+        ref var entry = ref _entries[i];
+        // Joined in place, so it is joined at most once.
+        if (entry.Value is JoinedText joined) entry = entry with { Value = joined.ToString() };
+        return entry.Value;
+    }
+
+    int IndexOf(string path)
+    {
+        if (_index is not null) return _index.TryGetValue(path, out var i) ? i : -1;
+        for (var i = 0; i < _count; i++)
+            if (string.Equals(_entries[i].Key, path)) return i;
+        return -1;
+    }
+
+    // A path resolves to one placement per catalogue, so while adding, placements are compared rather than paths.
+    int IndexOf(string path, FieldCatalogue.Placement? placement)
+    {
+        if (_index is not null || placement is null) return IndexOf(path);
+        var (word, bit) = placement.FilterBit;
+        if (((word == 0 ? _filterLow : _filterHigh) & bit) == 0) return -1;
+        for (var i = 0; i < _count; i++)
+            if (ReferenceEquals(_entries[i].Placement, placement)) return i;
+        return -1;
+    }
+
+    void Append(Entry entry)
+    {
+        if (_count == _entries.Length) Array.Resize(ref _entries, Math.Max(_count * 2, DefaultCapacity));
+        _entries[_count] = entry;
+        Note(entry, _count++);
+        if (_count == ScanLimit) Reindex();
+    }
+
+    // Records a new entry in the filter, or in the index once there is one.
+    void Note(Entry entry, int i)
+    {
+        if (_index is not null) _index[entry.Key] = i;
+        else if (entry.Placement is { FilterBit: var (word, bit) })
+        {
+            if (word == 0) _filterLow |= bit;
+            else _filterHigh |= bit;
+        }
+    }
+
+    void Reindex()
+    {
+        _filterLow = _filterHigh = 0;
+        _index = _count >= ScanLimit ? new Dictionary<string, int>(_count, StringComparer.Ordinal) : null;
+        for (var i = 0; i < _count; i++) Note(_entries[i], i);
     }
 
     /// <summary>A copy with the same fields and id; call <see cref="AssignNewId"/> for a new event.</summary>
-    public Event Clone() => new(this);
+    public Event Clone() => new(this, _count + DefaultCapacity);
+
+    /// <summary>Like <see cref="Clone()"/>, with room for <paramref name="capacity"/> fields before the event has to grow.</summary>
+    public Event Clone(int capacity) => new(this, capacity);
 
     static string Describe(object? value) => value is string s ? $"'{s}'" : Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? "null";
 

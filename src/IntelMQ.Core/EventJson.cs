@@ -15,24 +15,12 @@ public static class EventJson
     [ThreadStatic] static string[]? _open;
     [ThreadStatic] static JsonBytes? _bytes;
 
-    readonly record struct Field(string Key, object? Value, FieldCatalogue.Placement Placement);
-
-    // The fields of a typical event, on the stack: stored in arrays on the heap they cost a type check and a
-    // card-table update per reference.
-    [System.Runtime.CompilerServices.InlineArray(64)]
-    struct FieldBuffer
-    {
-        Field _first;
-    }
-
     /// <summary>Writes an event as nested ECS JSON, its fields in ordinal order of their paths.</summary>
     public static void WriteIdf(Utf8JsonWriter writer, Event ev)
     {
         var count = ev.Count;
-        var buffer = new FieldBuffer();
-        var fields = count <= 64 ? ((Span<Field>)buffer)[..count] : new Field[count];
         var order = count <= 64 ? stackalloc long[count] : new long[count];
-        SortFields(ev, fields, order);
+        var fields = SortFields(ev.Entries, order);
         // With the relaxed encoder (the runtime's) the event is formatted here and handed over in one piece;
         // the writer's per-call work was most of the cost of writing an event.
         if (writer.Options.Encoder == JavaScriptEncoder.UnsafeRelaxedJsonEscaping && !writer.Options.Indented)
@@ -51,24 +39,30 @@ public static class EventJson
 
     // Sorting by the catalogue's field order (one integer per field) gives ordinal path order without comparing
     // strings; only fields that share an order (custom.*, paths below a json field) are compared by path.
-    static void SortFields(Event ev, Span<Field> fields, Span<long> order)
+    // Fields the event's catalogue does not know (copied from an event of another catalogue) get a placement here.
+    static ReadOnlySpan<Event.Entry> SortFields(ReadOnlySpan<Event.Entry> fields, scoped Span<long> order)
     {
-        var i = 0;
         var unknown = false;
-        foreach (var (key, slot) in ev.Slots)
+        for (var i = 0; i < fields.Length; i++)
         {
-            var placement = slot.Placement ?? new FieldCatalogue.Placement(key, -1);
-            fields[i] = new Field(key, slot.Value, placement);
+            var placement = fields[i].Placement;
+            if (placement is null)
+            {
+                unknown = true;
+                break;
+            }
             order[i] = ((long)placement.Order << 32) | (uint)i;
-            unknown |= placement.Order < 0;
-            i++;
         }
         if (unknown)
         {
-            var keys = new string[fields.Length];
-            for (i = 0; i < keys.Length; i++) keys[i] = fields[i].Key;
-            order.Sort((a, b) => string.CompareOrdinal(keys[(int)a], keys[(int)b]));
-            return;
+            var placed = fields.ToArray();
+            for (var i = 0; i < placed.Length; i++)
+            {
+                if (placed[i].Placement is null) placed[i] = placed[i] with { Placement = new FieldCatalogue.Placement(placed[i].Key, -1) };
+                order[i] = i;
+            }
+            order.Sort((a, b) => string.CompareOrdinal(placed[(int)a].Key, placed[(int)b].Key));
+            return placed;
         }
         order.Sort();
         for (var start = 0; start < order.Length;)
@@ -78,22 +72,29 @@ public static class EventJson
             if (end - start > 1) SortByPath(order[start..end], fields);
             start = end;
         }
+        return fields;
     }
 
     // Insertion sort: the runs are short (the custom fields of one event).
-    static void SortByPath(Span<long> run, ReadOnlySpan<Field> fields)
+    static void SortByPath(Span<long> run, ReadOnlySpan<Event.Entry> fields)
     {
         for (var i = 1; i < run.Length; i++)
         {
             var item = run[i];
-            var key = fields[(int)item].Key;
+            ref readonly var field = ref fields[(int)item];
             var j = i - 1;
-            for (; j >= 0 && string.CompareOrdinal(fields[(int)run[j]].Key, key) > 0; j--) run[j + 1] = run[j];
+            for (; j >= 0 && ComparePaths(fields[(int)run[j]], field) > 0; j--) run[j + 1] = run[j];
             run[j + 1] = item;
         }
     }
 
-    static void WriteNested<TSink>(ref TSink sink, ReadOnlySpan<Field> fields, ReadOnlySpan<long> order) where TSink : struct, IJsonSink
+    static int ComparePaths(in Event.Entry a, in Event.Entry b)
+    {
+        ulong x = a.Placement!.SortPrefix, y = b.Placement!.SortPrefix;
+        return x != y ? x.CompareTo(y) : string.CompareOrdinal(a.Key, b.Key);
+    }
+
+    static void WriteNested<TSink>(ref TSink sink, ReadOnlySpan<Event.Entry> fields, ReadOnlySpan<long> order) where TSink : struct, IJsonSink
     {
         var open = _open ??= new string[8];
         var depth = 0;
@@ -101,7 +102,8 @@ public static class EventJson
         foreach (var entry in order)
         {
             ref readonly var field = ref fields[(int)entry];
-            var names = field.Placement.Names;
+            var placement = field.Placement!;
+            var names = placement.Names;
             var last = names.Length - 1;
             // Sorted keys keep the fields of one object adjacent: close only the objects this key is not inside.
             var common = 0;
@@ -109,13 +111,13 @@ public static class EventJson
             for (; depth > common; depth--) sink.EndObject();
             for (; depth < last; depth++)
             {
-                sink.Name(field.Placement, depth);
+                sink.Name(placement, depth);
                 sink.StartObject();
                 if (depth == open.Length) Array.Resize(ref _open, depth * 2);
                 open = _open!;
                 open[depth] = names[depth];
             }
-            sink.Name(field.Placement, last);
+            sink.Name(placement, last);
             if (field.Value is Event.JoinedText joined) sink.Joined(joined);
             else sink.Value(field.Value);
         }

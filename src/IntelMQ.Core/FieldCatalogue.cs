@@ -26,7 +26,7 @@ public sealed class FieldCatalogue
 
     readonly FrozenSet<string> _containers;
 
-    [ThreadStatic] static Recent[]? _recent;
+    readonly Recent?[] _recent = new Recent?[8192];
 
     FieldCatalogue(Dictionary<string, FieldDefinition> fields)
     {
@@ -55,9 +55,12 @@ public sealed class FieldCatalogue
     /// Where a field goes in nested IDF JSON: its place in the output order and the property names of its path,
     /// encoded once (for writers with the relaxed encoder) rather than for every event.
     /// </summary>
-    internal sealed class Placement(string path, int order)
+    internal sealed class Placement(string path, int order, int shared = 0)
     {
         static readonly ConcurrentDictionary<string, string> SegmentNames = new(StringComparer.Ordinal);
+        static int _created;
+
+        readonly int _id = Interlocked.Increment(ref _created);
 
         string[]? _names;
         byte[][]? _properties;
@@ -66,6 +69,23 @@ public sealed class FieldCatalogue
         /// <summary>Ordinal path order, without comparing paths: odd for catalogue fields; fields derived from one parent
         /// (custom.*, paths below a json field) share the even number after it and are compared by path. -1: unknown.</summary>
         public int Order { get; } = order;
+
+        /// <summary>
+        /// The first four characters after the <c>shared</c> start (<c>custom.</c>, a json field's path) that paths of the
+        /// same order have in common, as a number that sorts as they do: paths with different prefixes compare without
+        /// reading the strings.
+        /// </summary>
+        public ulong SortPrefix { get; } = Prefix(path.AsSpan(shared));
+
+        static ulong Prefix(ReadOnlySpan<char> rest)
+        {
+            ulong prefix = 0;
+            for (var i = 0; i < 4; i++) prefix = prefix << 16 | (i < rest.Length ? rest[i] : 0u);
+            return prefix;
+        }
+
+        /// <summary>One of 128 bits (a word of two and a bit in it) for an event's filter of the fields it holds; placements made one after the other get different bits.</summary>
+        public (int Word, ulong Bit) FilterBit => ((_id >> 6) & 1, 1UL << _id);
 
         // Below custom every property is one field, so "custom.source.naics" is custom → "source.naics".
         // Names are interned, so the writer finds the objects two paths share by comparing references.
@@ -115,27 +135,27 @@ public sealed class FieldCatalogue
 
     internal Resolved Resolve(string path)
     {
-        // Callers on hot paths pass the same string instances again and again (a parser's paths): a small per-thread
-        // table keyed by reference answers them without hashing the text.
-        var recent = _recent ??= new Recent[1024];
-        ref var entry = ref recent[RuntimeHelpers.GetHashCode(path) & (recent.Length - 1)];
-        if (ReferenceEquals(entry.Path, path) && entry.Catalogue == this) return entry.Resolved;
+        // Callers on hot paths pass the same string instances again and again (a parser's paths): a table keyed by
+        // reference answers them without hashing the text. Its entries are immutable, so threads share it safely.
+        ref var slot = ref _recent[RuntimeHelpers.GetHashCode(path) & (_recent.Length - 1)];
+        var entry = slot;
+        if (entry is not null && ReferenceEquals(entry.Path, path)) return entry.Resolved;
         var resolved = _fields.TryGetValue(path, out var field) ? field : _derived.GetOrAdd(path, _derive);
-        entry = new Recent(this, path, resolved);
+        slot = new Recent(path, resolved);
         return resolved;
     }
 
-    record struct Recent(FieldCatalogue Catalogue, string Path, Resolved Resolved);
+    sealed record Recent(string Path, Resolved Resolved);
 
     // custom.* and paths below a json-typed field (ECS objects, geo points) hold any JSON value.
     Resolved Derive(string path)
     {
         if (path.StartsWith(CustomPrefix, StringComparison.Ordinal))
-            return new(new FieldDefinition(path, FieldType.Json, false, "User-defined field."), new Placement(path, _customOrder));
+            return new(new FieldDefinition(path, FieldType.Json, false, "User-defined field."), new Placement(path, _customOrder, CustomPrefix.Length));
         for (var dot = path.LastIndexOf('.'); dot > 0; dot = path.LastIndexOf('.', dot - 1))
             if (_fields.TryGetValue(path[..dot], out var parent))
                 return parent.Field!.Type == FieldType.Json
-                    ? new(new FieldDefinition(path, FieldType.Json, false, parent.Field.Description), new Placement(path, parent.Placement!.Order + 1))
+                    ? new(new FieldDefinition(path, FieldType.Json, false, parent.Field.Description), new Placement(path, parent.Placement!.Order + 1, dot + 1))
                     : default;
         return default;
     }

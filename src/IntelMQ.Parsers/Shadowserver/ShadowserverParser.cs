@@ -190,7 +190,8 @@ public sealed partial class ShadowserverParser : IParser
 
         public Event Build(Event prototype, string?[] values, Func<string, string?> row)
         {
-            var ev = prototype.Clone();
+            // Room for a field per column and event.original, so that the event does not grow while it is filled.
+            var ev = prototype.Clone(prototype.Count + values.Length + 1);
             ev.AssignNewId();
             Array.Clear(_consumed);
             foreach (var (field, column) in _required)

@@ -49,6 +49,18 @@ public sealed class ChannelAddress
 
     public string? Get(string key) => _query.GetValueOrDefault(key);
 
+    /// <summary>Refuses an option the channel does not know: a misspelt <c>fsnyc=true</c> must not silently mean no fsync.</summary>
+    public void CheckOptions(IReadOnlyCollection<string> known, string docs = "docs/channels.md", string? example = null)
+    {
+        foreach (var key in _query.Keys)
+        {
+            if (known.Contains(key)) continue;
+            var hint = OptionBinder.Suggest(key, known);
+            throw new ConfigurationException($"{this}: unknown option '{key}'." + (hint is null ? "" : $" Did you mean '{hint}'?")
+                                             + (known.Count == 0 ? $" {Scheme}: takes no options." : $" {Scheme}: options: {string.Join(", ", known.Order(StringComparer.Ordinal))}") + (example is null ? "" : $"; e.g. {example}") + $" (see {docs}).");
+        }
+    }
+
     public string Require(string key, string example) =>
         _query.GetValueOrDefault(key) is { Length: > 0 } value ? value
         : throw new ConfigurationException($"{this}: '{key}' is missing; e.g. {example}");

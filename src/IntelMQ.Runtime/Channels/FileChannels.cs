@@ -12,6 +12,7 @@ public static partial class FileChannels
 {
     public static IInputChannel OpenInput(ChannelAddress address, ChannelContext context)
     {
+        address.CheckOptions(["follow", "offset_file", "poll_ms"]);
         var path = PathOf(address);
         if (!File.Exists(path) && !address.GetBool("follow")) throw new ConfigurationException($"{address}: no such file.");
         if (!address.GetBool("follow")) return new StreamInputChannel(File.OpenRead(path), address.ToString());
@@ -21,6 +22,7 @@ public static partial class FileChannels
 
     public static IOutputChannel OpenOutput(ChannelAddress address, ChannelContext context)
     {
+        address.CheckOptions(["fsync", "format"]);
         var path = PathOf(address);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read, 1 << 16);
@@ -29,12 +31,14 @@ public static partial class FileChannels
 
     public static IInputChannel OpenPipeInput(ChannelAddress address, ChannelContext context)
     {
+        address.CheckOptions([]);
         var path = EnsureFifo(address);
         return new StreamInputChannel(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16), address.ToString());
     }
 
     public static IOutputChannel OpenPipeOutput(ChannelAddress address, ChannelContext context)
     {
+        address.CheckOptions(["format"]);
         var path = EnsureFifo(address);
         var stream = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, 1 << 16);
         return new StreamOutputChannel(stream, address.ToString(), ChannelCatalog.Format(address), fsync: false);

@@ -16,9 +16,17 @@ public static class MemoryChannels
         Queues.GetOrAdd(address.Rest.Length > 0 ? address.Rest : throw new ConfigurationException($"{address}: a queue name is missing, e.g. memory:parsed"),
             _ => Channel.CreateBounded<byte[]>(new BoundedChannelOptions(address.GetInt("capacity", 10_000, 1)) { FullMode = BoundedChannelFullMode.Wait }));
 
-    public static IInputChannel OpenInput(ChannelAddress address, ChannelContext context) => new Input(Queue(address), address.ToString());
+    public static IInputChannel OpenInput(ChannelAddress address, ChannelContext context)
+    {
+        address.CheckOptions(["capacity"]);
+        return new Input(Queue(address), address.ToString());
+    }
 
-    public static IOutputChannel OpenOutput(ChannelAddress address, ChannelContext context) => new Output(Queue(address), address.ToString(), ChannelCatalog.Format(address));
+    public static IOutputChannel OpenOutput(ChannelAddress address, ChannelContext context)
+    {
+        address.CheckOptions(["capacity", "format"]);
+        return new Output(Queue(address), address.ToString(), ChannelCatalog.Format(address));
+    }
 
     sealed class Input(Channel<byte[]> queue, string name) : IInputChannel
     {

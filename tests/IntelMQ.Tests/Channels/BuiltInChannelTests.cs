@@ -30,6 +30,18 @@ public sealed class BuiltInChannelTests : IDisposable
         Assert.Empty((await input.ReceiveAsync(10, TimeSpan.FromMilliseconds(100), ct))!);
     }
 
+    [Theory]
+    [InlineData("file:/tmp/out.jsonl?fsnyc=true", "unknown option 'fsnyc'. Did you mean 'fsync'?")]
+    [InlineData("stdout:?format=dho&fsync=true", "unknown option 'fsync'")]
+    [InlineData("memory:q?capcity=5", "Did you mean 'capacity'?")]
+    [InlineData("sqlite:/tmp/q.db?queue=q&max_lenght=5", "Did you mean 'max_length'?")]
+    public void An_option_the_channel_does_not_know_is_refused_with_a_suggestion(string uri, string message)
+    {
+        var error = Assert.Throws<IntelMQ.Runtime.ConfigurationException>(() => IntelMQ.Cli.Channels.Catalog.OpenOutput(uri, Context));
+        Assert.Contains(message, error.Message);
+        Assert.Contains("options:", error.Message);
+    }
+
     [Fact]
     public async Task A_program_reads_a_named_pipe()
     {
