@@ -75,7 +75,7 @@ public static class DumpCommand
         for (var i = start; i < entries.Count; i++)
         {
             var e = entries[i];
-            var content = Get(e, "content");
+            var content = e.TryGetProperty("content_base64", out var base64) ? $"(not UTF-8, base64) {base64.GetString()}" : Get(e, "content");
             if (!full && content.Length > 200) content = content[..200] + "...";
             Console.WriteLine($"#{i + 1} {Get(e, "time")} {Get(e, "kind")} from {Get(e, "input")} {Get(e, "position")}");
             Console.WriteLine($"  error: {Get(e, "error")}");
@@ -83,6 +83,9 @@ public static class DumpCommand
         }
         return 0;
     }
+
+    static ReadOnlyMemory<byte> Body(JsonElement entry) =>
+        entry.TryGetProperty("content_base64", out var base64) ? base64.GetBytesFromBase64() : Encoding.UTF8.GetBytes(Get(entry, "content"));
 
     // Whole messages go back as they were received; parts (a report's row) cannot stand alone and stay in the dump.
     static int Replay(string file, string to, bool keep)
@@ -93,7 +96,7 @@ public static class DumpCommand
         var output = Channels.Catalog.OpenOutput(to, context);
         try
         {
-            output.SendAsync(replayable.Select(e => (ReadOnlyMemory<byte>)Encoding.UTF8.GetBytes(Get(e, "content"))).ToList(), CancellationToken.None).AsTask().GetAwaiter().GetResult();
+            output.SendAsync(replayable.Select(Body).ToList(), CancellationToken.None).AsTask().GetAwaiter().GetResult();
         }
         finally
         {

@@ -45,6 +45,7 @@ public static class RunCommand
         var values = ConfigValues.Collect(parse.GetValue(Config), parse.GetValue(Set) ?? []);
         var configInput = values.Remove("input", out var i) ? i as string ?? throw new ConfigurationException("config: input must be one channel URI.") : null;
         var configOutputs = values.Remove("output", out var o) ? ConfigOutputs(o) : [];
+        var runtime = RuntimeSettings.Take(values);
         var ignored = new List<string>();
         var options = OptionBinder.Bind(program, values, ignored);
         if (parse.GetValue(SelfUpdate)) return DataUpdate.Run(program, options, Console.Error);
@@ -58,7 +59,7 @@ public static class RunCommand
         if (outFormat == MessageFormat.Auto) throw new ConfigurationException("--out-format must be idf, ndjson or dho.");
         var processes = parse.GetValue(Processes);
         if (processes < 1) throw new ConfigurationException("--processes must be 1 or more.");
-        var batchSize = parse.GetValue(BatchSize);
+        var batchSize = Given(parse, BatchSize) ? parse.GetValue(BatchSize) : runtime.BatchSize ?? parse.GetValue(BatchSize);
         if (batchSize < 1) throw new ConfigurationException("--batch-size must be 1 or more.");
         var id = parse.GetValue(Id) ?? program.Name;
         var host = new HostOptions
@@ -76,9 +77,10 @@ public static class RunCommand
             Daemon = parse.GetValue(Daemon),
             Raw = raw,
             BatchSize = batchSize,
-            Linger = TimeSpan.FromMilliseconds(Math.Max(0, parse.GetValue(Linger))),
-            OnError = parse.GetValue(OnError),
-            MaxRetries = parse.GetValue(Retries),
+            Linger = TimeSpan.FromMilliseconds(Math.Max(0, Given(parse, Linger) ? parse.GetValue(Linger) : runtime.LingerMs ?? 0)),
+            OnError = Given(parse, OnError) ? parse.GetValue(OnError) : runtime.OnError ?? parse.GetValue(OnError),
+            MaxRetries = Given(parse, Retries) ? parse.GetValue(Retries) : runtime.Retries ?? parse.GetValue(Retries),
+            RetryDelay = runtime.RetryDelay ?? TimeSpan.FromSeconds(1),
             Producer = Installation.Producer,
         };
         if (processes > 1)
@@ -89,6 +91,9 @@ public static class RunCommand
         }
         return Run(host);
     }
+
+    // The command line wins over the config file; an option left at its default was not given.
+    static bool Given<T>(ParseResult parse, Option<T> option) => parse.GetResult(option) is { Implicit: false };
 
     static int Run(HostOptions options)
     {

@@ -19,7 +19,21 @@ public sealed class DumpWriter(string path, string program) : IDisposable
     /// <param name="input">The input the content came from (stdin, a file, a queue).</param>
     /// <param name="position">Where in that input (line number, row).</param>
     /// <param name="content">The failed message or part of it, as received.</param>
-    public void Write(string input, string position, Exception error, string content, string kind = "message")
+    public void Write(string input, string position, Exception error, string content, string kind = "message") =>
+        Write(input, position, error, kind, writer => writer.WriteString("content", content));
+
+    /// <summary>A received body: as text when it is UTF-8, otherwise byte for byte as <c>content_base64</c>, so that a replay sends what came.</summary>
+    public void Write(string input, string position, Exception error, ReadOnlySpan<byte> body)
+    {
+        if (System.Text.Unicode.Utf8.IsValid(body)) Write(input, position, error, System.Text.Encoding.UTF8.GetString(body));
+        else
+        {
+            var base64 = Convert.ToBase64String(body);
+            Write(input, position, error, "message", writer => writer.WriteString("content_base64", base64));
+        }
+    }
+
+    void Write(string input, string position, Exception error, string kind, Action<Utf8JsonWriter> content)
     {
         if (_file is null)
         {
@@ -36,7 +50,7 @@ public sealed class DumpWriter(string path, string program) : IDisposable
             writer.WriteString("error", error.Message);
             writer.WriteString("error_type", error.GetType().Name);
             writer.WriteString("kind", kind);
-            writer.WriteString("content", content);
+            content(writer);
             writer.WriteEndObject();
         }
         _file.WriteByte((byte)'\n');

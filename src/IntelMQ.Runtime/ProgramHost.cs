@@ -126,7 +126,7 @@ public sealed class ProgramHost : IEmitter, IAsyncDisposable
             }
             catch (Exception ex) when (ex is JsonException or InvalidFieldException or DecoderFallbackException)
             {
-                _dump.Write(_input!.Name, _position, new FormatException($"unreadable message: {ex.Message}", ex), Text(delivery.Body));
+                _dump.Write(_input!.Name, _position, new FormatException($"unreadable message: {ex.Message}", ex), delivery.Body.Span);
                 return;
             }
             catch (Exception ex) when (ex is not (ConfigurationException or OutOfMemoryException or OperationCanceledException))
@@ -141,7 +141,7 @@ public sealed class ProgramHost : IEmitter, IAsyncDisposable
                 await Task.Delay(Backoff(attempt), _hard);
                 continue;
             }
-            _dump.Write(_input!.Name, _position, error, Text(delivery.Body));
+            _dump.Write(_input!.Name, _position, error, delivery.Body.Span);
             return;
         }
     }
@@ -267,8 +267,6 @@ public sealed class ProgramHost : IEmitter, IAsyncDisposable
         _nextProgress = Environment.TickCount64 + 1000;
         _log.Write($"\r\x1b[K{_host.ProgramId}: {_messages} messages, {_counts.Values.Sum()} events, {_dump.Count} dumped");
     }
-
-    static string Text(ReadOnlyMemory<byte> body) => Encoding.UTF8.GetString(body.Span);
 
     static string EventText(Event ev)
     {

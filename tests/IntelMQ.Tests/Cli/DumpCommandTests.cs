@@ -39,6 +39,17 @@ public sealed class DumpCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_message_that_is_not_UTF8_is_dumped_and_replayed_byte_for_byte()
+    {
+        byte[] bad = [0xff, 0xfe, (byte)'{', (byte)'}', (byte)'\n'];
+        Assert.Equal(1, _intelmq.Run(bad, "run", "taxonomy-expert").ExitCode);
+        Assert.Contains("(not UTF-8, base64) //57fQ==", _intelmq.Run("", "dump", "show", "taxonomy-expert").Stdout);
+
+        Assert.Equal(0, _intelmq.Run("", "dump", "replay", "taxonomy-expert", "--to", $"file:{_intelmq.PathOf("replay.jsonl")}").ExitCode);
+        Assert.Equal(bad, File.ReadAllBytes(_intelmq.PathOf("replay.jsonl")));
+    }
+
+    [Fact]
     public void A_daemon_between_files_follows_its_input_and_resumes_after_a_restart()
     {
         var input = _intelmq.PathOf("in.jsonl");
