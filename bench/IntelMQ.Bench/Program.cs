@@ -20,13 +20,14 @@ static class Program
     static readonly string[] DefaultTypes = ["scan_smb", "event4_sinkhole_http"];
 
     const string Usage = """
-        usage: IntelMQ.Bench [--rows N[,N...]] [--type TYPE[,TYPE...]] [--output FILE] [--keep-input FILE | --input FILE] [--stage STAGE]
+        usage: IntelMQ.Bench [--rows N[,N...]] [--type TYPE[,TYPE...]] [--output FILE] [--keep-input FILE | --input FILE] [--stage STAGE] [--repeat N]
           --rows        rows of the synthetic report (default 1000000); several run one after the other
           --type        Shadowserver report type (default: scan_smb,event4_sinkhole_http)
           --output      write the NDJSON to FILE instead of discarding it (one type and size only)
           --keep-input  keep the generated CSV as FILE (one type and size only)
           --input       parse FILE, a CSV kept earlier, instead of generating one (for profiling)
           --stage       how far to go: read (CSV cells only), parse (events, not serialised), write (default)
+          --repeat      parse the input N times in the one process, a line each (for comparing versions on a busy machine)
         Each type and size runs in a fresh process, so every peak working set is that run's own.
         """;
 
@@ -37,6 +38,7 @@ static class Program
         string? output = null, keepInput = null, existing = null;
         var child = false;
         var stage = Stage.Write;
+        var repeat = 1;
         for (var i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -48,6 +50,7 @@ static class Program
                 case "--keep-input": keepInput = Next(); break;
                 case "--input": existing = Next(); break;
                 case "--stage": stage = Enum.Parse<Stage>(Next(), ignoreCase: true); break;
+                case "--repeat": repeat = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--child": child = true; break;
                 case "-h" or "--help": Console.WriteLine(Usage); return 0;
                 default: Console.Error.WriteLine($"unknown argument '{args[i]}'\n{Usage}"); return 2;
@@ -63,7 +66,13 @@ static class Program
             }
 
         if (child) return Run(types[0], rows[0], output, keepInput, existing, stage, header: false);
-        if (types.Count == 1 && rows.Count == 1) return Run(types[0], rows[0], output, keepInput, existing, stage, header: true);
+        if (types.Count == 1 && rows.Count == 1)
+        {
+            var status = 0;
+            for (var pass = 0; pass < repeat && status == 0; pass++)
+                status = Run(types[0], rows[0], output, keepInput, existing ?? (pass > 0 ? keepInput : null), stage, header: pass == 0);
+            return status;
+        }
         if (output is not null || keepInput is not null || existing is not null)
         {
             Console.Error.WriteLine("--output, --keep-input and --input need a single --type and --rows");

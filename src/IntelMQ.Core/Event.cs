@@ -63,8 +63,14 @@ public sealed class Event
         }
     }
 
-    /// <summary>A field: its path, its value, and how it is written (see <see cref="EventJson.WriteIdf"/>); no placement when the field is unknown.</summary>
-    internal readonly record struct Entry(string Key, object? Value, FieldCatalogue.Placement? Placement);
+    /// <summary>A field: its value, and its path and how it is written (see <see cref="EventJson.WriteIdf"/>).</summary>
+    internal readonly record struct Entry(object? Value, FieldCatalogue.Placement Placement)
+    {
+        // A field the catalogue does not know (copied from another catalogue's event) gets a placement of its own, order -1.
+        public Entry(string path, object? value, FieldCatalogue.Placement? placement) : this(value, placement ?? new FieldCatalogue.Placement(path, -1)) { }
+
+        public string Key => Placement.Path;
+    }
 
     internal ReadOnlySpan<Entry> Entries => _entries.AsSpan(0, _count);
 
@@ -139,6 +145,14 @@ public sealed class Event
         Append(new Entry(OriginalField, new JoinedText(head, tail), placement));
     }
 
+    /// <summary>Like <see cref="Add(string, object?, bool)"/> for a field looked up once; the same as adding its path.</summary>
+    /// <exception cref="InvalidFieldException">The field is already set (without <paramref name="overwrite"/>), or the value does not fit.</exception>
+    public void Add(FieldHandle field, object? value, bool overwrite = false)
+    {
+        if (!Store(field, value, overwrite))
+            throw new InvalidFieldException(field.Path, $"field '{field.Path}' is already set to {Describe(this[field.Path])}; refusing to overwrite it with {Describe(value is null ? null : FieldNormalizer.Unwrap(value))}");
+    }
+
     /// <summary>Like <see cref="Add"/>, but reports an invalid value, or a field already set, by returning false.</summary>
     public bool TryAdd(string path, object? value, bool overwrite = false)
     {
@@ -152,12 +166,36 @@ public sealed class Event
         }
     }
 
-    // Add without the "already set" error: false when the field is set and overwrite is off.
+    /// <summary>Like <see cref="TryAdd(string, object?, bool)"/> for a field looked up once; the same as adding its path.</summary>
+    public bool TryAdd(FieldHandle field, object? value, bool overwrite = false)
+    {
+        try
+        {
+            return Store(field, value, overwrite);
+        }
+        catch (InvalidFieldException)
+        {
+            return false;
+        }
+    }
+
+    public bool Contains(FieldHandle field) =>
+        ReferenceEquals(field.Catalogue, Catalogue) ? IndexOf(field.Path, field.Placement) >= 0 : Contains(field.Path);
+
+    bool Store(FieldHandle handle, object? value, bool overwrite) =>
+        ReferenceEquals(handle.Catalogue, Catalogue) ? Store(handle.Path, handle.Definition, handle.Placement, value, overwrite) : Store(handle.Path, value, overwrite);
+
     bool Store(string path, object? value, bool overwrite)
     {
         var (field, placement) = Catalogue.Resolve(path);
         if (field is null)
             throw new InvalidFieldException(path, $"unknown field '{path}': it is neither an ECS field nor an IDF extension; put your own fields under custom.*");
+        return Store(path, field, placement, value, overwrite);
+    }
+
+    // Add without the "already set" error: false when the field is set and overwrite is off.
+    bool Store(string path, FieldDefinition field, FieldCatalogue.Placement? placement, object? value, bool overwrite)
+    {
         if (value is not (null or string or long)) value = FieldNormalizer.Unwrap(value);
         if (field.Type != FieldType.Json && (value is null || value is string { Length: 0 })) return true;
         var i = IndexOf(path, placement);
@@ -174,7 +212,7 @@ public sealed class Event
         var from = source.IndexOf(path);
         if (from < 0) return false;
         var entry = source._entries[from];
-        Set(source.Catalogue == Catalogue ? entry : entry with { Placement = Catalogue.Resolve(path).Placement });
+        Set(source.Catalogue == Catalogue ? entry : new Entry(entry.Key, entry.Value, Catalogue.Resolve(entry.Key).Placement));
         return true;
     }
 
@@ -182,7 +220,7 @@ public sealed class Event
 
     void Set(Entry entry)
     {
-        var i = IndexOf(entry.Key, entry.Placement);
+        var i = IndexOf(entry.Key, entry.Placement.Order < 0 ? null : entry.Placement);
         if (i >= 0) _entries[i] = entry;
         else Append(entry);
     }
@@ -191,7 +229,7 @@ public sealed class Event
     {
         ref var entry = ref _entries[i];
         // Joined in place, so it is joined at most once.
-        if (entry.Value is JoinedText joined) entry = entry with { Value = joined.ToString() };
+        if (entry.Value is JoinedText joined) entry = new Entry(joined.ToString(), entry.Placement);
         return entry.Value;
     }
 
@@ -226,7 +264,7 @@ public sealed class Event
     void Note(Entry entry, int i)
     {
         if (_index is not null) _index[entry.Key] = i;
-        else if (entry.Placement is { FilterBit: var (word, bit) })
+        else if (entry.Placement is { Order: >= 0, FilterBit: var (word, bit) })
         {
             if (word == 0) _filterLow |= bit;
             else _filterHigh |= bit;

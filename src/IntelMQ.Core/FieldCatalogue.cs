@@ -57,13 +57,15 @@ public sealed class FieldCatalogue
     /// </summary>
     internal sealed class Placement(string path, int order, int shared = 0)
     {
+        public string Path { get; } = path;
+
         static readonly ConcurrentDictionary<string, string> SegmentNames = new(StringComparer.Ordinal);
         static int _created;
 
-        readonly int _id = Interlocked.Increment(ref _created);
+        int _id;
 
         string[]? _names;
-        byte[][]? _properties;
+        Opening? _opening;
         bool _unencodable;
 
         /// <summary>Ordinal path order, without comparing paths: odd for catalogue fields; fields derived from one parent
@@ -84,29 +86,45 @@ public sealed class FieldCatalogue
             return prefix;
         }
 
-        /// <summary>One of 128 bits (a word of two and a bit in it) for an event's filter of the fields it holds; placements made one after the other get different bits.</summary>
-        public (int Word, ulong Bit) FilterBit => ((_id >> 6) & 1, 1UL << _id);
+        /// <summary>
+        /// One of 128 bits (a word of two and a bit in it) for an event's filter of the fields it holds. Numbered when first
+        /// asked for, so that the fields a program uses get different bits rather than those the catalogue made in a row.
+        /// </summary>
+        public (int Word, ulong Bit) FilterBit
+        {
+            get
+            {
+                var id = _id;
+                if (id == 0)
+                {
+                    Interlocked.CompareExchange(ref _id, Interlocked.Increment(ref _created), 0);
+                    id = _id;
+                }
+                return ((id >> 6) & 1, 1UL << id);
+            }
+        }
 
         // Below custom every property is one field, so "custom.source.naics" is custom → "source.naics".
         // Names are interned, so the writer finds the objects two paths share by comparing references.
         public string[] Names => _names ??= Array.ConvertAll(
-            path.StartsWith(CustomPrefix, StringComparison.Ordinal) ? ["custom", path[CustomPrefix.Length..]] : path.Split('.'),
+            Path.StartsWith(CustomPrefix, StringComparison.Ordinal) ? ["custom", Path[CustomPrefix.Length..]] : Path.Split('.'),
             name => SegmentNames.GetOrAdd(name, name));
 
         /// <summary>
-        /// Each name as a JSON property, <c>"name":</c> in UTF-8, escaped as the relaxed encoder escapes it; null when a
-        /// name cannot be encoded (invalid UTF-16).
+        /// The path's names as JSON properties in UTF-8, escaped as the relaxed encoder escapes them, with an object opened
+        /// after each but the last (<c>"source":{"geo":{"city_name":</c>), and where each name starts; null when a name
+        /// cannot be encoded (invalid UTF-16).
         /// </summary>
-        public byte[][]? Properties
+        public Opening? Opening
         {
             get
             {
-                if (_properties is null && !_unencodable)
+                if (_opening is null && !_unencodable)
                 {
-                    try { _properties = Array.ConvertAll(Names, Property); }
+                    try { _opening = new Opening(Array.ConvertAll(Names, Property)); }
                     catch (ArgumentException) { _unencodable = true; }
                 }
-                return _properties;
+                return _opening;
             }
         }
 
@@ -122,6 +140,29 @@ public sealed class FieldCatalogue
         }
     }
 
+    /// <summary>What <see cref="Placement.Opening"/> gives: the encoded names and where each starts.</summary>
+    internal sealed class Opening
+    {
+        public Opening(byte[][] properties)
+        {
+            Starts = new int[properties.Length];
+            var bytes = new List<byte>();
+            for (var i = 0; i < properties.Length; i++)
+            {
+                if (i > 0) bytes.Add((byte)'{');
+                Starts[i] = bytes.Count;
+                bytes.AddRange(properties[i]);
+            }
+            Bytes = [.. bytes];
+        }
+
+        public byte[] Bytes { get; }
+        public int[] Starts { get; }
+
+        /// <summary>The names from the one at <paramref name="depth"/> on.</summary>
+        public ReadOnlySpan<byte> From(int depth) => Bytes.AsSpan(Starts[depth]);
+    }
+
     /// <summary>
     /// True when a JSON object at this path holds further fields (<c>source</c>, <c>source.geo</c>, <c>custom</c>) rather than
     /// being a value. Below <c>custom</c> every property is one field, as in IntelMQ's extra: <c>{"custom": {"product.name": "x"}}</c>.
@@ -130,8 +171,14 @@ public sealed class FieldCatalogue
 
     public IEnumerable<FieldDefinition> Fields => _sortedView;
 
+    /// <summary>One more than the largest <see cref="Placement.Order"/> of this catalogue's fields.</summary>
+    internal int OrderCount => 2 * _sorted.Length + 2;
+
     /// <summary>The definition of a dotted path, or null when the field is unknown.</summary>
     public FieldDefinition? Find(string path) => Resolve(path).Field;
+
+    /// <summary>A handle to add values of a dotted path with (<see cref="Event.Add(FieldHandle, object?, bool)"/>), or null when the field is unknown.</summary>
+    public FieldHandle? Handle(string path) => Resolve(path) is { Field: { } field, Placement: { } placement } ? new FieldHandle(this, field, placement) : null;
 
     internal Resolved Resolve(string path)
     {

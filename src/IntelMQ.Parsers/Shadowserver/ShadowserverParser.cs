@@ -128,12 +128,12 @@ public sealed partial class ShadowserverParser : IParser
             if (!index.ContainsKey(field.Column))
                 throw new InvalidDataException($"Required column '{field.Column}' not found in feed '{type.FeedName}'. Possible change in data format or misconfiguration.");
 
-        var plan = new RowPlan(type, index, columns);
+        var prototype = NewEventPrototype(report, type);
+        var plan = new RowPlan(type, index, columns, prototype.Catalogue);
         var header = string.Join(",", columns.Select(c => "\"" + c.Replace("\"", "\"\"") + "\"")) + input.FirstLineEnd;
         var values = new string?[columns.Length];
         Func<string, string?> column = name => index.TryGetValue(name, out var i) ? values[i] : null;
         var line = 2L;
-        var prototype = NewEventPrototype(report, type);
         while (csv.Read())
         {
             var raw = csv.GetRawRecordSpan().TrimEnd("\r\n");
@@ -174,16 +174,24 @@ public sealed partial class ShadowserverParser : IParser
     sealed class RowException(string message, Exception inner) : Exception(message, inner);
 
     /// <summary>The per-report-type work of turning a row into an event, resolved once per report.</summary>
-    sealed class RowPlan(ShadowserverReportType type, Dictionary<string, int> index, string[] columns)
+    sealed class RowPlan(ShadowserverReportType type, Dictionary<string, int> index, string[] columns, FieldCatalogue catalogue)
     {
-        readonly (ShadowserverField Field, int Column)[] _required = Resolve(type.Required, index);
-        readonly (ShadowserverField Field, int Column)[] _optional = Resolve(type.Optional, index);
-        readonly string?[] _extraPaths = columns.Select(c => IsSchemaColumn(type, c) ? null : "custom." + c).ToArray();
-        readonly string[] _leftoverPaths = columns.Select(c => "custom." + c).ToArray();
+        readonly Target[] _required = Resolve(type.Required, index, catalogue);
+        readonly Target[] _optional = Resolve(type.Optional, index, catalogue);
+        readonly Leftover[] _leftovers = columns.Select(c => new Leftover("custom." + c, catalogue, KeepEmpty: !IsSchemaColumn(type, c))).ToArray();
         readonly bool[] _consumed = new bool[columns.Length];
 
-        static (ShadowserverField, int)[] Resolve(IReadOnlyList<ShadowserverField> fields, Dictionary<string, int> index) =>
-            fields.Where(f => index.ContainsKey(f.Column)).Select(f => (f, index[f.Column])).ToArray();
+        /// <summary>A schema entry, its column, and its field looked up once (null when the schema names no field or an unknown one).</summary>
+        readonly record struct Target(ShadowserverField Field, int Column, FieldHandle? Handle);
+
+        /// <summary>Where a cell no schema entry took goes: custom.&lt;column&gt;; a column the schema does not name is kept even when absent.</summary>
+        readonly record struct Leftover(string Path, FieldHandle? Handle, bool KeepEmpty)
+        {
+            public Leftover(string path, FieldCatalogue catalogue, bool KeepEmpty) : this(path, catalogue.Handle(path), KeepEmpty) { }
+        }
+
+        static Target[] Resolve(IReadOnlyList<ShadowserverField> fields, Dictionary<string, int> index, FieldCatalogue catalogue) =>
+            fields.Where(f => index.ContainsKey(f.Column)).Select(f => new Target(f, index[f.Column], f.Path is null ? null : catalogue.Handle(f.Path))).ToArray();
 
         static bool IsSchemaColumn(ShadowserverReportType type, string column) =>
             type.Required.Any(f => f.Column == column) || type.Optional.Any(f => f.Column == column);
@@ -194,30 +202,33 @@ public sealed partial class ShadowserverParser : IParser
             var ev = prototype.Clone(prototype.Count + values.Length + 1);
             ev.AssignNewId();
             Array.Clear(_consumed);
-            foreach (var (field, column) in _required)
+            foreach (var (field, column, handle) in _required)
             {
                 var value = Convert(field, values[column], row);
                 if (value is null || value is string { Length: 0 }) continue; // left for custom.<column>, as IntelMQ does
                 if (field.Path is null) { _consumed[column] = true; continue; }
-                ev.Add(field.Path, value, overwrite: true);
+                if (handle is null) ev.Add(field.Path, value, overwrite: true); // an unknown field: fails the row
+                else ev.Add(handle, value, overwrite: true);
                 _consumed[column] = true;
             }
-            foreach (var (field, column) in _optional)
+            foreach (var (field, column, handle) in _optional)
             {
                 var value = Convert(field, values[column], row);
                 // The first value wins (constants before columns); an empty cell is kept only in custom fields, as IntelMQ keeps it in extra.
                 // A value its field refuses is kept under custom.<column> rather than lost: TryAdd fails and the field is not set.
                 if (value is null || (value is string { Length: 0 } && (field.Conversion is not null || !field.IsCustom))
-                    || ev.TryAdd(field.Path!, value) || ev.Contains(field.Path!))
+                    || (handle is null ? ev.TryAdd(field.Path!, value) || ev.Contains(field.Path!) : ev.TryAdd(handle, value) || ev.Contains(handle)))
                     _consumed[column] = true;
             }
             for (var i = 0; i < values.Length; i++)
             {
                 if (_consumed[i]) continue;
-                var path = _extraPaths[i] ?? _leftoverPaths[i];
+                var leftover = _leftovers[i];
                 var value = values[i];
-                if (value is { Length: 0 } || (value is null && _extraPaths[i] is null)) continue;
-                ev.TryAdd(path, value); // a custom field takes any text; this fails only when the field is set already
+                if (value is { Length: 0 } || (value is null && !leftover.KeepEmpty)) continue;
+                // A custom field takes any text; this fails only when the field is set already.
+                if (leftover.Handle is null) ev.TryAdd(leftover.Path, value);
+                else ev.TryAdd(leftover.Handle, value);
             }
             return ev;
         }

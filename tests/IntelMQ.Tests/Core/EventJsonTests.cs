@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using IntelMQ.Core;
@@ -123,5 +124,70 @@ public sealed class EventJsonTests
         Assert.False(dho.ContainsKey("event.id"));
         var back = Assert.Single(Read(dho.ToJsonString()));
         Assert.Equal(["192.0.2.1"], (List<object>)back["related.ip"]!);
+    }
+
+    static string WriteRelaxed(Action<Utf8JsonWriter> write)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true }))
+            write(writer);
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    [Fact]
+    public void Strings_are_escaped_as_the_relaxed_encoder_escapes_them_wherever_the_characters_fall()
+    {
+        // The runtime's writer escapes printable ASCII itself, eight characters at a time; the rest goes through Utf8JsonWriter.
+        char[] alphabet = ['a', 'Z', '0', ' ', '~', '"', '\\', '\n', '\r', '\t', '\u0001', '\u001f', '\u007f', '\u0080', 'é', '€', '<', '&', '\''];
+        var random = new Random(7);
+        for (var n = 0; n < 3000; n++)
+        {
+            var text = new char[random.Next(0, 40)];
+            var rare = random.Next(0, 4); // many strings with few or none of the characters to escape
+            for (var i = 0; i < text.Length; i++) text[i] = random.Next(0, 10) < rare ? alphabet[random.Next(alphabet.Length)] : (char)random.Next('a', 'z' + 1);
+            var value = new string(text);
+            var ev = new Event();
+            ev.Add("custom.v", value);
+            var expected = "{\"custom\":{\"v\":" + WriteRelaxed(w => w.WriteStringValue(value)) + "}}";
+            Assert.Equal(expected, WriteRelaxed(w => EventJson.WriteIdf(w, ev)));
+        }
+    }
+
+    [Fact]
+    public void Fields_are_written_in_ordinal_order_of_their_paths_however_many_there_are()
+    {
+        string[] known = ["source.ip", "source.port", "source.as.number", "source.geo.city_name", "destination.ip", "destination.domain",
+            "@timestamp", "event.original", "feed.name", "classification.type", "network.transport", "url.full", "source.geo.location.lat"];
+        var random = new Random(11);
+        foreach (var customs in new[] { 0, 3, 12, 70, 150 })
+        {
+            var paths = known.Concat(Enumerable.Range(0, customs).Select(i => $"custom.{(char)random.Next('a', 'e')}{random.Next(1000):D3}.x{i}")).ToList();
+            var ev = new Event();
+            foreach (var path in paths.OrderBy(_ => random.Next()))
+                ev.Add(path, path switch
+                {
+                    "source.ip" or "destination.ip" => "192.0.2.1",
+                    "source.port" or "source.as.number" => 1,
+                    "@timestamp" => "2024-05-01 12:00:00",
+                    "url.full" => "http://example.com/",
+                    "classification.type" => "infected-system",
+                    "destination.domain" => "example.com",
+                    "source.geo.location.lat" => 1.5,
+                    _ => "x",
+                });
+            var written = new List<string>();
+            Flatten(JsonNode.Parse(WriteRelaxed(w => EventJson.WriteIdf(w, ev)))!.AsObject(), null, written);
+            Assert.Equal(paths.Order(StringComparer.Ordinal), written);
+        }
+    }
+
+    static void Flatten(JsonObject obj, string? prefix, List<string> paths)
+    {
+        foreach (var (name, value) in obj)
+        {
+            var path = prefix is null ? name : prefix + "." + name;
+            if (value is JsonObject inner && prefix != "custom") Flatten(inner, path, paths); // below custom every property is one field
+            else paths.Add(path);
+        }
     }
 }
