@@ -181,7 +181,7 @@ public sealed class ProgramHost : IEmitter, IAsyncDisposable
         {
             parser.Parse(report, body, new RawEmitter(this));
         }
-        catch (Exception ex) when (ex is not (ConfigurationException or OutOfMemoryException))
+        catch (Exception ex) when (ex is not (ConfigurationException or OutOfMemoryException or ProgramStoppedException))
         {
             _dump.Write("stdin", _position, ex, "(the report body from standard input)");
         }
@@ -247,6 +247,10 @@ public sealed class ProgramHost : IEmitter, IAsyncDisposable
             {
                 await send();
                 return;
+            }
+            catch (ChannelClosedException ex)
+            {
+                throw new ProgramStoppedException($"{_host.ProgramId}: {ex.Message}", ex);
             }
             catch (Exception ex) when (ex is not (OperationCanceledException or ConfigurationException or OutOfMemoryException))
             {
