@@ -91,6 +91,7 @@ public sealed class ProgramHost : IEmitter, IAsyncDisposable
                 await ProcessAsync(delivery);
             }
             await FlushAsync();
+            _dump.Sync();
             await _input.AckAsync(batch, _hard);
             ReportProgress();
         }
