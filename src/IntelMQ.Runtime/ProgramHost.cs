@@ -157,6 +157,8 @@ public sealed class ProgramHost : IEmitter, IAsyncDisposable
                 message.Remove(Event.OriginalField);
                 parser.Parse(message, new StringReader(body), this);
                 break;
+            case IExpert when message.Kind == MessageKind.Report:
+                throw new InvalidDataException($"{_host.Program.Name} takes events, and this message is a report: send reports to a parser first");
             case IExpert expert:
                 expert.Process(message, this);
                 break;

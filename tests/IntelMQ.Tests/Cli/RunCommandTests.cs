@@ -130,6 +130,15 @@ public sealed class RunCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_report_sent_to_an_expert_is_dumped_with_the_reason()
+    {
+        var run = _intelmq.Run("{\"__type\": \"Report\", \"feed.name\": \"x\"}\n", "run", "taxonomy-expert", "--dump", _intelmq.PathOf("d.jsonl"));
+        Assert.Equal(1, run.ExitCode);
+        Assert.Equal("", run.Stdout);
+        Assert.Contains("send reports to a parser first", File.ReadAllText(_intelmq.PathOf("d.jsonl")));
+    }
+
+    [Fact]
     public void Named_output_paths_go_to_files()
     {
         var input = """{"source": {"ip": "192.0.2.1"}}""" + "\n";
