@@ -45,7 +45,7 @@ public static class RedisListChannels
         """;
 
     // Both ends accept every option, so that a producer and its consumers can share one address.
-    static readonly string[] Keys = ["queue", "internal", "maxlen", "format"];
+    static readonly string[] Keys = ["queue", "internal", "max_length", "maxlen", "format"];
 
     public static IInputChannel OpenInput(ChannelAddress address, ChannelContext context)
     {
@@ -60,7 +60,7 @@ public static class RedisListChannels
     {
         var queue = address.Require("queue", Example);
         var format = ChannelCatalog.Format(address, MessageFormat.Dho);
-        var maxLength = address.GetInt("maxlen", 0);
+        var maxLength = address.GetInt("max_length", address.GetInt("maxlen", 0)); // maxlen: Redis's own word for it
         return new Output(RedisConnection.Open(address, context, Example, Keys), queue, format, maxLength);
     }
 
@@ -177,7 +177,7 @@ public static class RedisListChannels
             var delay = 10;
             while (await redis.Database.ListLengthAsync(queue) >= maxLength)
             {
-                if (!_waitLogged) redis.Log.WriteLine($"{Name}: the queue holds {maxLength} messages or more (maxlen); waiting for its consumers");
+                if (!_waitLogged) redis.Log.WriteLine($"{Name}: the queue holds {maxLength} messages or more (max_length); waiting for its consumers");
                 _waitLogged = true;
                 await Task.Delay(delay, cancellationToken);
                 delay = Math.Min(250, delay * 2);

@@ -35,7 +35,7 @@ public static class RedisStreamChannels
         """;
 
     // Both ends accept every option, so that a producer and its consumers can share one address.
-    static readonly string[] Keys = ["stream", "group", "consumer", "claim_idle_ms", "claim_interval_ms", "field", "maxlen", "format"];
+    static readonly string[] Keys = ["stream", "group", "consumer", "claim_idle_ms", "claim_interval_ms", "field", "max_length", "maxlen", "format"];
 
     public static IInputChannel OpenInput(ChannelAddress address, ChannelContext context)
     {
@@ -55,7 +55,7 @@ public static class RedisStreamChannels
     {
         var stream = address.Require("stream", Example);
         var format = ChannelCatalog.Format(address);
-        var maxLength = address.GetInt("maxlen", 0);
+        var maxLength = address.GetInt("max_length", address.GetInt("maxlen", 0)); // maxlen: Redis's own word for it
         var field = address.Get("field") ?? "data";
         var redis = RedisConnection.Open(address, context, Example, Keys);
         return new Output(redis, stream, field, format, maxLength);
@@ -240,7 +240,7 @@ public static class RedisStreamChannels
                 await redis.Database.ScriptEvaluateAsync(TrimScript, _streamKey);
                 if (await redis.Database.StreamLengthAsync(stream) < maxLength) return;
                 if (!_waitLogged)
-                    redis.Log.WriteLine($"{Name}: the stream holds {maxLength.ToString(CultureInfo.InvariantCulture)} unread or unacknowledged entries (maxlen); waiting for its consumers");
+                    redis.Log.WriteLine($"{Name}: the stream holds {maxLength.ToString(CultureInfo.InvariantCulture)} unread or unacknowledged entries (max_length); waiting for its consumers");
                 _waitLogged = true;
                 await Task.Delay(delay, cancellationToken);
                 delay = Math.Min(250, delay * 2);

@@ -20,7 +20,7 @@ public static class SqliteChannels
 
     static (SqliteConnection Connection, string Queue) Open(ChannelAddress address)
     {
-        address.CheckOptions(["queue", "consumer", "lease_ms", "poll_ms", "max_length"]);
+        address.CheckOptions(["queue", "consumer", "lease_ms", "poll_ms", "max_length", "format"]);
         var path = address.Rest.StartsWith("//", StringComparison.Ordinal) ? address.Uri.LocalPath : address.Rest;
         if (path.Length == 0) throw new ConfigurationException($"{address}: a file path is missing, e.g. sqlite:/var/lib/intelmq/queues.db?queue=parsed");
         var queue = address.Require("queue", "sqlite:/var/lib/intelmq/queues.db?queue=parsed");

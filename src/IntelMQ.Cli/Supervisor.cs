@@ -9,6 +9,8 @@ namespace IntelMQ.Cli;
 /// </summary>
 public static class Supervisor
 {
+    static readonly TimeSpan StableAfter = TimeSpan.FromMinutes(1);
+
     public static int Run(int processes, string id, TextWriter log)
     {
         var args = Environment.GetCommandLineArgs().Skip(1).ToList();
@@ -16,6 +18,7 @@ public static class Supervisor
         var stopping = false;
         var workers = new Process?[processes];
         var failures = new int[processes];
+        var started = new DateTime[processes];
         void OnSignal(PosixSignalContext context)
         {
             context.Cancel = true;
@@ -25,7 +28,7 @@ public static class Supervisor
         }
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-        for (var i = 0; i < processes; i++) workers[i] = Start(args, i);
+        for (var i = 0; i < processes; i++) (workers[i], started[i]) = (Start(args, i), DateTime.UtcNow);
         log.WriteLine($"{id}: supervising {processes} workers ({string.Join(", ", workers.Select(w => w!.Id))})");
         while (true)
         {
@@ -34,11 +37,14 @@ public static class Supervisor
             {
                 var w = workers[i]!;
                 if (!w.HasExited) { alive++; continue; }
-                if (stopping || w.ExitCode is 0 or 2) continue;
+                // 2: its configuration is refused, 3: on_error stop; starting it again would fail the same way.
+                if (stopping || w.ExitCode is 0 or 2 or 3) continue;
+                // A worker that ran a good while before it died starts again soon; one that dies at once backs off.
+                if (DateTime.UtcNow - started[i] > StableAfter) failures[i] = 0;
                 var delay = TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, failures[i]++)));
                 log.WriteLine($"{id}: worker {i} (pid {w.Id}) exited with {w.ExitCode}; restarting in {delay.TotalSeconds:0} s (its unacknowledged messages are redelivered)");
                 Thread.Sleep(delay);
-                if (!stopping) { workers[i] = Start(args, i); alive++; }
+                if (!stopping) { (workers[i], started[i]) = (Start(args, i), DateTime.UtcNow); alive++; }
             }
             if (alive == 0) break;
             Thread.Sleep(200);

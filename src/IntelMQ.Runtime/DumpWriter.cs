@@ -12,6 +12,7 @@ public sealed class DumpWriter(string path, string program) : IDisposable
 {
     static readonly JsonWriterOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     FileStream? _file;
+    bool _unsynced;
 
     public string Path { get; } = path;
     public long Count { get; private set; }
@@ -56,6 +57,15 @@ public sealed class DumpWriter(string path, string program) : IDisposable
         _file.WriteByte((byte)'\n');
         _file.Flush();
         Count++;
+        _unsynced = true;
+    }
+
+    /// <summary>Makes the entries written so far durable; called before the input is acknowledged, since a dumped message is then gone from it.</summary>
+    public void Sync()
+    {
+        if (!_unsynced) return;
+        _file!.Flush(flushToDisk: true);
+        _unsynced = false;
     }
 
     public void Dispose() => _file?.Dispose();

@@ -91,6 +91,7 @@ public sealed class ProgramHost : IEmitter, IAsyncDisposable
                 await ProcessAsync(delivery);
             }
             await FlushAsync();
+            _dump.Sync();
             await _input.AckAsync(batch, _hard);
             ReportProgress();
         }
@@ -156,6 +157,8 @@ public sealed class ProgramHost : IEmitter, IAsyncDisposable
                 message.Remove(Event.OriginalField);
                 parser.Parse(message, new StringReader(body), this);
                 break;
+            case IExpert when message.Kind == MessageKind.Report:
+                throw new InvalidDataException($"{_host.Program.Name} takes events, and this message is a report: send reports to a parser first");
             case IExpert expert:
                 expert.Process(message, this);
                 break;
@@ -181,7 +184,7 @@ public sealed class ProgramHost : IEmitter, IAsyncDisposable
         {
             parser.Parse(report, body, new RawEmitter(this));
         }
-        catch (Exception ex) when (ex is not (ConfigurationException or OutOfMemoryException))
+        catch (Exception ex) when (ex is not (ConfigurationException or OutOfMemoryException or ProgramStoppedException))
         {
             _dump.Write("stdin", _position, ex, "(the report body from standard input)");
         }
@@ -247,6 +250,10 @@ public sealed class ProgramHost : IEmitter, IAsyncDisposable
             {
                 await send();
                 return;
+            }
+            catch (ChannelClosedException ex)
+            {
+                throw new ProgramStoppedException($"{_host.ProgramId}: {ex.Message}", ex);
             }
             catch (Exception ex) when (ex is not (OperationCanceledException or ConfigurationException or OutOfMemoryException))
             {

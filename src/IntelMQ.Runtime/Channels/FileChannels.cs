@@ -41,7 +41,7 @@ public static partial class FileChannels
         address.CheckOptions(["format"]);
         var path = EnsureFifo(address);
         var stream = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, 1 << 16);
-        return new StreamOutputChannel(stream, address.ToString(), ChannelCatalog.Format(address), fsync: false);
+        return new StreamOutputChannel(stream, address.ToString(), ChannelCatalog.Format(address), fsync: false, pipe: true);
     }
 
     static string PathOf(ChannelAddress address) =>

@@ -2,22 +2,46 @@ using IntelMQ.Core;
 
 namespace IntelMQ.Runtime.Channels;
 
-/// <summary>Writes one message per line to a stream; a send is confirmed once flushed (and fsynced when asked).</summary>
-public sealed class StreamOutputChannel(Stream stream, string name, MessageFormat format, bool fsync) : IOutputChannel
+/// <summary>Writes one message per line to a stream (standard output, a file, a named pipe).</summary>
+/// <param name="pipe">The stream is a pipe: a write error means its reader left (EPIPE), which no retry mends.</param>
+public sealed class StreamOutputChannel(Stream stream, string name, MessageFormat format, bool fsync, bool pipe = false) : IOutputChannel
 {
     public string Name { get; } = name;
     public MessageFormat Format { get; } = format;
 
     public async ValueTask SendAsync(IReadOnlyList<ReadOnlyMemory<byte>> messages, CancellationToken cancellationToken)
     {
-        foreach (var message in messages)
+        try
         {
-            await stream.WriteAsync(message, cancellationToken);
-            stream.WriteByte((byte)'\n');
+            // Synchronous writes: a FileStream on a pipe passes WriteAsync around its buffer and WriteByte through it,
+            // which reorders the line ends.
+            foreach (var message in messages)
+            {
+                stream.Write(message.Span);
+                stream.WriteByte((byte)'\n');
+            }
+            await stream.FlushAsync(cancellationToken);
         }
-        await stream.FlushAsync(cancellationToken);
+        catch (IOException ex) when (pipe)
+        {
+            throw new ChannelClosedException($"{Name}: its reader went away ({ex.Message}); stopping, the current batch is not acknowledged", ex);
+        }
         if (fsync && stream is FileStream file) file.Flush(flushToDisk: true);
     }
 
-    public ValueTask DisposeAsync() => stream.DisposeAsync();
+    public ValueTask DisposeAsync() => pipe ? DisposeQuietly() : stream.DisposeAsync();
+
+    // Disposing flushes; a pipe whose reader left has already said so.
+    async ValueTask DisposeQuietly()
+    {
+        try { await stream.DisposeAsync(); }
+        catch (IOException) { }
+    }
+
+    /// <summary>
+    /// Standard output as a stream on descriptor 1 that reports a closed pipe (EPIPE); the console's own stream
+    /// ignores it, and events nobody read would count as delivered.
+    /// </summary>
+    public static Stream StandardOutput() =>
+        new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(1, ownsHandle: false), FileAccess.Write, 1 << 16);
 }

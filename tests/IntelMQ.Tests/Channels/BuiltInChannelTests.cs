@@ -59,6 +59,23 @@ public sealed class BuiltInChannelTests : IDisposable
     }
 
     [Fact]
+    public async Task A_program_writes_a_named_pipe_one_message_per_line()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var fifo = _intelmq.PathOf("out.fifo");
+        var input = _intelmq.PathOf("in.jsonl");
+        File.WriteAllLines(input, Enumerable.Range(1, 3).Select(i => $"{{\"source\": {{\"ip\": \"192.0.2.{i}\"}}}}"));
+        using var writer = _intelmq.Start("run", "taxonomy-expert", "--input", $"file:{input}", "--output", $"pipe:{fifo}?format=ndjson");
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!File.Exists(fifo) && DateTime.UtcNow < deadline) await Task.Delay(50, ct);
+        using var reader = new StreamReader(new FileStream(fifo, FileMode.Open, FileAccess.Read));
+        var lines = (await reader.ReadToEndAsync(ct)).Split('\n');
+        await writer.WaitForExitAsync(ct);
+        Assert.Equal(0, writer.ExitCode);
+        Assert.Equal(["192.0.2.1", "192.0.2.2", "192.0.2.3", ""], lines.Select(l => l.Length == 0 ? "" : (string)JsonNode.Parse(l)!["source"]!["ip"]!));
+    }
+
+    [Fact]
     public void Channels_can_be_named_in_the_config_file_and_the_command_line_wins()
     {
         var input = _intelmq.PathOf("in.jsonl");

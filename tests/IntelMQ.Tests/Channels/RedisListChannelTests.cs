@@ -185,7 +185,7 @@ public sealed class RedisListChannelTests(RedisServer redis, ITestOutputHelper o
         const int total = 1000, batch = 20;
         var producer = Task.Run(async () =>
         {
-            await using var bounded = Catalog.OpenOutput(address + "&maxlen=100", Context with { Log = log });
+            await using var bounded = Catalog.OpenOutput(address + "&max_length=100", Context with { Log = log });
             for (var i = 0; i < total; i += batch)
                 await bounded.SendAsync(Enumerable.Range(i, batch).Select(n => (ReadOnlyMemory<byte>)Encoding.UTF8.GetBytes($$"""{"__type": "Event", "extra.n": {{n}}}""")).ToList(), ct);
         }, ct);
@@ -215,7 +215,7 @@ public sealed class RedisListChannelTests(RedisServer redis, ITestOutputHelper o
         Assert.Equal(total, received);
         Assert.InRange(longest, 90, 100 + batch);
         Assert.Single(log.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.Contains("maxlen", log.ToString(), StringComparison.Ordinal);
+        Assert.Contains("max_length", log.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -113,6 +113,32 @@ public sealed class RunCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_reader_that_leaves_the_pipe_stops_the_run_with_status_3_rather_than_losing_events_silently()
+    {
+        var report = _intelmq.PathOf("big.csv");
+        var rows = Sample("2024-05-01-scan_smb-geo.csv").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        File.WriteAllLines(report, [rows[0], .. Enumerable.Repeat(rows[1], 50_000)]);
+        var start = new System.Diagnostics.ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add($"dotnet '{Paths.IntelMQDll}' run shadowserver-parser --raw --set file_name=scan_smb --out-format ndjson < '{report}' | head -c 100 > /dev/null; echo ${{PIPESTATUS[0]}}");
+        start.Environment["INTELMQ_HOME"] = _intelmq.Home;
+        using var bash = System.Diagnostics.Process.Start(start)!;
+        var stderr = bash.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        Assert.Equal("3", (await bash.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken)).Trim());
+        Assert.Contains("stdout: its reader went away", await stderr);
+        Assert.DoesNotContain("50000 events", await stderr);
+    }
+
+    [Fact]
+    public void A_report_sent_to_an_expert_is_dumped_with_the_reason()
+    {
+        var run = _intelmq.Run("{\"__type\": \"Report\", \"feed.name\": \"x\"}\n", "run", "taxonomy-expert", "--dump", _intelmq.PathOf("d.jsonl"));
+        Assert.Equal(1, run.ExitCode);
+        Assert.Equal("", run.Stdout);
+        Assert.Contains("send reports to a parser first", File.ReadAllText(_intelmq.PathOf("d.jsonl")));
+    }
+
+    [Fact]
     public void Named_output_paths_go_to_files()
     {
         var input = """{"source": {"ip": "192.0.2.1"}}""" + "\n";
