@@ -129,8 +129,8 @@ public abstract class ChannelConformanceTests
     }
 
     /// <summary>
-    /// Feeds N events through a taxonomy-expert daemon and SIGKILLs it several times while it is working (each kill when
-    /// the output has grown by another share of N, so that it lands mid-stream); every id must arrive.
+    /// Feeds N events through a taxonomy-expert daemon and SIGKILLs it several times at random moments while it is working
+    /// (each when the output has grown by a random part of another share of N, so that it lands mid-stream); every id must arrive.
     /// </summary>
     protected async Task<(int Missing, int Duplicates)> CrashTestAsync(int n, int kills, ITestOutputHelper output, int processes = 1)
     {
@@ -155,14 +155,19 @@ public abstract class ChannelConformanceTests
             }
         }, ct);
         int Seen() { lock (seen) return seen.Count; }
+        // Random moments, reproducible from the seed in the test's output.
+        var seed = Environment.TickCount;
+        var random = new Random(seed);
+        output.WriteLine($"kill moments from seed {seed}");
         for (var k = 0; k < kills; k++)
         {
             using var daemon = home.Start(args);
-            var target = (k + 1) * n / (kills + 2);
+            var target = (int)((k + 0.5 + random.NextDouble()) * n / (kills + 2));
             var deadline = DateTime.UtcNow.AddSeconds(60);
             try
             {
                 while (Seen() < target && DateTime.UtcNow < deadline && !daemon.HasExited) await Task.Delay(5, ct);
+                await Task.Delay(random.Next(20), ct);
             }
             finally
             {
