@@ -72,6 +72,10 @@ public static class Timestamps
     {
         if (text.Length == 25 && text.AsSpan(19).SequenceEqual("+00:00") && text[10] == 'T' && TryParseSimple(text.AsSpan(0, 19), out _))
             return text;
+        // With microseconds, as Format writes a value that has them (never six zeros).
+        if (text.Length == 32 && text[19] == '.' && text.AsSpan(26).SequenceEqual("+00:00") && text[10] == 'T' && IsDigits(text.AsSpan(20, 6))
+            && !text.AsSpan(20, 6).SequenceEqual("000000") && TryParseSimple(text.AsSpan(0, 19), out _))
+            return text;
         return TryParse(text, out var value) ? Format(value) : null;
     }
 

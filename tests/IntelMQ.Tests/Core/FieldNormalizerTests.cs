@@ -84,12 +84,17 @@ public sealed class FieldNormalizerTests
     [InlineData("2024-05-01T12:00:00.250Z", "2024-05-01T12:00:00.250000+00:00")]
     [InlineData("2024-05-01", "2024-05-01T00:00:00+00:00")]
     [InlineData("Wed, 01 May 2024 12:00:00 GMT", "2024-05-01T12:00:00+00:00")]
+    [InlineData("2024-05-01T12:00:00.250000+00:00", "2024-05-01T12:00:00.250000+00:00")]
+    [InlineData("2024-05-01T12:00:00.000000+00:00", "2024-05-01T12:00:00+00:00")]
+    [InlineData("2024-05-01T12:00:00.250000+02:00", "2024-05-01T10:00:00.250000+00:00")]
     public void Timestamps_are_written_in_utc(string input, string expected) => Assert.Equal(expected, Add("@timestamp", input));
 
     [Theory]
     [InlineData("yesterday")]
     [InlineData("Jan 5")]
     [InlineData("2024-13-01 00:00:00")]
+    [InlineData("2024-02-30T12:00:00.250000+00:00")]
+    [InlineData("2024-05-01T12:00:00.25x000+00:00")]
     public void Invalid_timestamps_are_refused(string input) => Refused("@timestamp", input);
 
     [Fact]
