@@ -50,6 +50,7 @@ public static class RunCommand
         var options = OptionBinder.Bind(program, values, ignored);
         if (parse.GetValue(SelfUpdate)) return DataUpdate.Run(program, options, Console.Error);
         var workerId = parse.GetValue(WorkerId);
+        if (Given(parse, WorkerId)) Supervisor.StopWithSupervisor();
         if (ignored.Count > 0 && workerId == 0)
             Console.Error.WriteLine($"{program.Name}: note: IntelMQ framework parameters left to the runtime: {string.Join(", ", ignored)}");
         var raw = parse.GetValue(Raw);

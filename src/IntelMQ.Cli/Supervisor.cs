@@ -73,6 +73,23 @@ public static class Supervisor
         }
     }
 
+    /// <summary>
+    /// In a worker: SIGTERM when the supervisor dies, even by SIGKILL, so that no worker is left running unsupervised.
+    /// The supervisor starts workers from its main thread, which lives as long as it does (the signal follows the thread).
+    /// </summary>
+    public static void StopWithSupervisor()
+    {
+        const int PrSetPdeathsig = 1;
+        if (!OperatingSystem.IsLinux() || Prctl(PrSetPdeathsig, 15) != 0) return;
+        if (GetParentPid() == 1) Environment.Exit(0); // the supervisor died before the signal was set up
+    }
+
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     static extern int Kill(int pid, int signal);
+
+    [DllImport("libc", EntryPoint = "prctl", SetLastError = true)]
+    static extern int Prctl(int option, ulong arg2);
+
+    [DllImport("libc", EntryPoint = "getppid")]
+    static extern int GetParentPid();
 }

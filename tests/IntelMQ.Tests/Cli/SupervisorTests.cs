@@ -46,6 +46,24 @@ public sealed class SupervisorTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Workers_stop_when_their_supervisor_is_killed()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var input = $"sqlite:{_intelmq.PathOf("q.db")}?queue=in";
+        using var supervisor = _intelmq.Start("run", "taxonomy-expert", "--daemon", "--processes", "2", "--input", input, "--output", $"sqlite:{_intelmq.PathOf("q.db")}?queue=out");
+        try
+        {
+            var workers = await WaitForAsync("two workers start", () => Children(supervisor.Id) is { Count: 2 } c ? c : null, ct);
+            Signal(supervisor.Id, 9);
+            await WaitForAsync("the workers stop", () => workers.All(w => !Directory.Exists($"/proc/{w}") || File.ReadAllText($"/proc/{w}/stat").Contains(") Z ")) ? workers : null, ct);
+        }
+        finally
+        {
+            if (!supervisor.HasExited) supervisor.Kill(entireProcessTree: true);
+        }
+    }
+
     static async Task SendAsync(IOutputChannel producer, int from, int to, CancellationToken ct) =>
         await producer.SendAsync([.. Enumerable.Range(from, to - from).Select(i => (ReadOnlyMemory<byte>)Encoding.UTF8.GetBytes($"{{\"custom\": {{\"n\": {i}}}}}"))], ct);
 
