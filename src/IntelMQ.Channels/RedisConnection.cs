@@ -92,6 +92,9 @@ sealed class RedisConnection : IAsyncDisposable
         return new RedisConnection(multiplexer, name, password, context.Log, server.Version);
     }
 
+    /// <summary>An output's bound, <c>max_length=</c> as on every channel, or <c>maxlen=</c>, Redis's own word for it; 0: none.</summary>
+    public static int MaxLength(ChannelAddress address) => address.GetInt("max_length", address.GetInt("maxlen", 0));
+
     static Exception Innermost(Exception ex) => ex.InnerException is { } inner ? Innermost(inner) : ex;
 
     /// <summary>The timeout argument of a blocking list command: fractional seconds from Redis 6.0 on, whole seconds before.</summary>

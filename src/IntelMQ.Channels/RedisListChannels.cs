@@ -60,7 +60,7 @@ public static class RedisListChannels
     {
         var queue = address.Require("queue", Example);
         var format = ChannelCatalog.Format(address, MessageFormat.Dho);
-        var maxLength = address.GetInt("max_length", address.GetInt("maxlen", 0)); // maxlen: Redis's own word for it
+        var maxLength = RedisConnection.MaxLength(address);
         return new Output(RedisConnection.Open(address, context, Example, Keys), queue, format, maxLength);
     }
 

@@ -55,7 +55,7 @@ public static class RedisStreamChannels
     {
         var stream = address.Require("stream", Example);
         var format = ChannelCatalog.Format(address);
-        var maxLength = address.GetInt("max_length", address.GetInt("maxlen", 0)); // maxlen: Redis's own word for it
+        var maxLength = RedisConnection.MaxLength(address);
         var field = address.Get("field") ?? "data";
         var redis = RedisConnection.Open(address, context, Example, Keys);
         return new Output(redis, stream, field, format, maxLength);

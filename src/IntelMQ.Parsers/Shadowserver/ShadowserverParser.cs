@@ -178,17 +178,14 @@ public sealed partial class ShadowserverParser : IParser
     {
         readonly Target[] _required = Resolve(type.Required, index, catalogue);
         readonly Target[] _optional = Resolve(type.Optional, index, catalogue);
-        readonly Leftover[] _leftovers = columns.Select(c => new Leftover("custom." + c, catalogue, KeepEmpty: !IsSchemaColumn(type, c))).ToArray();
+        readonly Leftover[] _leftovers = columns.Select(c => new Leftover(catalogue.Handle("custom." + c)!, KeepEmpty: !IsSchemaColumn(type, c))).ToArray();
         readonly bool[] _consumed = new bool[columns.Length];
 
         /// <summary>A schema entry, its column, and its field looked up once (null when the schema names no field or an unknown one).</summary>
         readonly record struct Target(ShadowserverField Field, int Column, FieldHandle? Handle);
 
-        /// <summary>Where a cell no schema entry took goes: custom.&lt;column&gt;; a column the schema does not name is kept even when absent.</summary>
-        readonly record struct Leftover(string Path, FieldHandle? Handle, bool KeepEmpty)
-        {
-            public Leftover(string path, FieldCatalogue catalogue, bool KeepEmpty) : this(path, catalogue.Handle(path), KeepEmpty) { }
-        }
+        /// <summary>Where a cell no schema entry took goes: custom.&lt;column&gt; (always a field); a column the schema does not name is kept even when absent.</summary>
+        readonly record struct Leftover(FieldHandle Handle, bool KeepEmpty);
 
         static Target[] Resolve(IReadOnlyList<ShadowserverField> fields, Dictionary<string, int> index, FieldCatalogue catalogue) =>
             fields.Where(f => index.ContainsKey(f.Column)).Select(f => new Target(f, index[f.Column], f.Path is null ? null : catalogue.Handle(f.Path))).ToArray();
@@ -226,9 +223,7 @@ public sealed partial class ShadowserverParser : IParser
                 var leftover = _leftovers[i];
                 var value = values[i];
                 if (value is { Length: 0 } || (value is null && !leftover.KeepEmpty)) continue;
-                // A custom field takes any text; this fails only when the field is set already.
-                if (leftover.Handle is null) ev.TryAdd(leftover.Path, value);
-                else ev.TryAdd(leftover.Handle, value);
+                ev.TryAdd(leftover.Handle, value); // a custom field takes any text; this fails only when the field is set already
             }
             return ev;
         }

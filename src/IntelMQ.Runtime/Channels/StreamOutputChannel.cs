@@ -39,9 +39,16 @@ public sealed class StreamOutputChannel(Stream stream, string name, MessageForma
     }
 
     /// <summary>
-    /// Standard output as a stream on descriptor 1 that reports a closed pipe (EPIPE); the console's own stream
-    /// ignores it, and events nobody read would count as delivered.
+    /// Standard output. A pipe or terminal is written through a stream on descriptor 1 that reports a closed reader
+    /// (EPIPE); the console's own stream ignores it, and events nobody read would count as delivered. A file keeps the
+    /// console's stream: it writes at the offset the descriptor shares with standard error (<c>&gt; log 2&gt;&amp;1</c>),
+    /// where a file stream would write at an offset of its own and overwrite what stderr wrote.
     /// </summary>
-    public static Stream StandardOutput() =>
-        new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(1, ownsHandle: false), FileAccess.Write, 1 << 16);
+    public static StreamOutputChannel ForStandardOutput(MessageFormat format)
+    {
+        var descriptor = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(1, ownsHandle: false), FileAccess.Write, 1 << 16);
+        if (!descriptor.CanSeek) return new StreamOutputChannel(descriptor, "stdout", format, fsync: false, pipe: true);
+        descriptor.Dispose();
+        return new StreamOutputChannel(Console.OpenStandardOutput(), "stdout", format, fsync: false);
+    }
 }

@@ -130,6 +130,22 @@ public sealed class RunCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Standard_output_and_error_into_one_file_do_not_overwrite_each_other()
+    {
+        var input = _intelmq.PathOf("in.jsonl");
+        File.WriteAllLines(input, Enumerable.Range(1, 3).Select(i => $"{{\"source\": {{\"ip\": \"192.0.2.{i}\"}}}}"));
+        var log = _intelmq.PathOf("run.log");
+        var start = new System.Diagnostics.ProcessStartInfo("bash");
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add($"dotnet '{Paths.IntelMQDll}' run taxonomy-expert --out-format ndjson < '{input}' > '{log}' 2>&1");
+        start.Environment["INTELMQ_HOME"] = _intelmq.Home;
+        using (var bash = System.Diagnostics.Process.Start(start)!) await bash.WaitForExitAsync(TestContext.Current.CancellationToken);
+        var lines = File.ReadAllLines(log);
+        Assert.Equal(["192.0.2.1", "192.0.2.2", "192.0.2.3"], lines.Where(l => l.StartsWith('{')).Select(l => (string)JsonNode.Parse(l)!["source"]!["ip"]!));
+        Assert.Contains("taxonomy-expert: 3 messages, 3 events", lines);
+    }
+
+    [Fact]
     public void A_report_sent_to_an_expert_is_dumped_with_the_reason()
     {
         var run = _intelmq.Run("{\"__type\": \"Report\", \"feed.name\": \"x\"}\n", "run", "taxonomy-expert", "--dump", _intelmq.PathOf("d.jsonl"));
