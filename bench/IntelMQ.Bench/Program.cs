@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using IntelMQ.Core;
 using IntelMQ.Parsers.Shadowserver;
-using IntelMQ.Runtime;
+
 
 namespace IntelMQ.Bench;
 

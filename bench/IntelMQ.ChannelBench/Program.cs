@@ -38,6 +38,7 @@ var host = new ProgramHost(new HostOptions
     Daemon = true,
     BatchSize = batch,
     Producer = "bench",
+    Context = new ProgramContext { Id = "bench-expert", Producer = "bench" },
 }, catalog, context with { ProgramId = "bench-expert" });
 using var stop = new CancellationTokenSource();
 var daemon = Task.Run(() => host.RunAsync(stop.Token, CancellationToken.None));

@@ -32,7 +32,7 @@ public static class DemoCommand
             if (File.Exists(file)) File.Delete(file);
         var parser = new ShadowserverParser();
         var taxonomy = new TaxonomyExpert();
-        using var output = new FileOutput(new FileOutputOptions { Path = outputPath });
+        using var output = new FileOutput(new FileOutputOptions { Path = outputPath }, Installation.ContextFor(Programs.Catalog.Resolve("file-output"), "demo"));
         using var dump = new DumpWriter(dumpPath, "demo");
         var sink = new Sink(output, dump);
         foreach (var (name, open) in Reports(samplesDir))
@@ -55,7 +55,7 @@ public static class DemoCommand
                 sink.Failures.Add((name, "report", ex.Message));
             }
         }
-        output.Flush();
+        sink.Flush();
         Print(sink, outputPath, dumpPath);
         return 0;
     }
@@ -92,6 +92,8 @@ public static class DemoCommand
     {
         public void Emit(Event ev, string path = "_default") => expert.Process(ev, next);
         public void Reject(string position, string content, Exception error) => next.Reject(position, content, error);
+        public void Reject(string position, ReadOnlySpan<byte> content, Exception error) => next.Reject(position, content, error);
+        public void Drop(Event ev, string reason) => next.Drop(ev, reason);
     }
 
     sealed class Sink(FileOutput output, DumpWriter dump) : IEmitter
@@ -101,9 +103,11 @@ public static class DemoCommand
         public Dictionary<(string Type, string Taxonomy), int> Counts { get; } = [];
         public List<(string Input, string Position, string Error)> Failures { get; } = [];
 
+        readonly List<Event> _batch = [];
+
         public void Emit(Event ev, string path = "_default")
         {
-            output.Write(ev);
+            _batch.Add(ev);
             var key = (ReportType, ev["classification.taxonomy"] as string ?? "(none)");
             Counts[key] = Counts.GetValueOrDefault(key) + 1;
         }
@@ -112,6 +116,20 @@ public static class DemoCommand
         {
             dump.Write(Input, position, error, content, "part");
             Failures.Add((Input, position, error.Message));
+        }
+
+        public void Reject(string position, ReadOnlySpan<byte> content, Exception error)
+        {
+            dump.Write(Input, position, error, content, "part");
+            Failures.Add((Input, position, error.Message));
+        }
+
+        public void Drop(Event ev, string reason) { }
+
+        public void Flush()
+        {
+            output.WriteAsync(_batch, new WriteResult[_batch.Count], CancellationToken.None).AsTask().GetAwaiter().GetResult();
+            _batch.Clear();
         }
     }
 }

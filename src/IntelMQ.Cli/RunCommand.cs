@@ -48,7 +48,7 @@ public static class RunCommand
         var runtime = RuntimeSettings.Take(values);
         var ignored = new List<string>();
         var options = OptionBinder.Bind(program, values, ignored);
-        if (parse.GetValue(SelfUpdate)) return DataUpdate.Run(program, options, Console.Error);
+        if (parse.GetValue(SelfUpdate)) return DataUpdate.Run(program, options, Installation.ContextFor(program, parse.GetValue(Id) ?? program.Name), Console.Error);
         var workerId = parse.GetValue(WorkerId);
         if (Given(parse, WorkerId)) Supervisor.StopWithSupervisor();
         if (ignored.Count > 0 && workerId == 0)
@@ -83,6 +83,7 @@ public static class RunCommand
             MaxRetries = Given(parse, Retries) ? parse.GetValue(Retries) : runtime.Retries ?? parse.GetValue(Retries),
             RetryDelay = runtime.RetryDelay ?? TimeSpan.FromSeconds(1),
             Producer = Installation.Producer,
+            Context = Installation.ContextFor(program, id),
         };
         if (processes > 1)
         {

@@ -1,5 +1,6 @@
+using System.Buffers;
+using IntelMQ.Contract;
 using IntelMQ.Core;
-using IntelMQ.Runtime;
 
 namespace IntelMQ.Outputs;
 
@@ -10,32 +11,65 @@ namespace IntelMQ.Outputs;
     Description = """
         Appends every event it receives to one file. format=ndjson writes one IDF event per line (the default),
         idf writes IDF packets, dho writes IntelMQ's own JSON lines so that tools reading IntelMQ's file output keep
-        working. Events count as delivered after the file is flushed (and fsynced with fsync=true).
+        working. A batch is appended in one write to a file opened in append mode, so several processes can write
+        the same file without overwriting each other. Events count as delivered once written (and fsynced with fsync=true).
         """,
     FieldsRead = ["*"],
     Examples = ["intelmq run file-output --set path=events.jsonl < events.jsonl", "intelmq run file-output --set path=events.txt --set format=dho --set fsync=true < events.jsonl"])]
-public sealed class FileOutput : IOutput
+public sealed class FileOutput : IOutput, IDisposable
 {
+    readonly AppendOnlyFile _file;
+    readonly ArrayBufferWriter<byte> _buffer = new(1 << 16);
     readonly MessageWriter _writer;
+    readonly bool _fsync;
 
-    public FileOutput(FileOutputOptions options)
+    public FileOutput(FileOutputOptions options, ProgramContext context)
     {
         try
         {
-            var full = Path.GetFullPath(options.Path);
-            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-            var stream = new FileStream(full, FileMode.Append, FileAccess.Write, FileShare.Read, 1 << 16);
-            _writer = new MessageWriter(stream, options.Format, Installation.Producer, options.PacketSize, options.Fsync);
+            _file = AppendOnlyFile.Open(options.Path);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (IOException ex)
         {
-            throw new ConfigurationException($"file-output: cannot open '{options.Path}' for appending: {ex.Message}");
+            throw new ConfigurationException($"file-output: option 'path': {ex.Message}. Give a writable file, e.g. --set path=/var/lib/intelmq/events.jsonl");
         }
+        _fsync = options.Fsync;
+        _writer = new MessageWriter(new BufferStream(_buffer), options.Format, context.Producer, options.PacketSize, fsync: false, context.Clock);
     }
 
-    public void Write(Event ev) => _writer.Write(ev);
+    public ValueTask WriteAsync(IReadOnlyList<Event> events, WriteResult[] results, CancellationToken cancellationToken)
+    {
+        _buffer.ResetWrittenCount();
+        foreach (var ev in events) _writer.Write(ev);
+        _writer.Flush();
+        try
+        {
+            _file.Append(_buffer.WrittenSpan);
+            if (_fsync) _file.Sync();
+        }
+        catch (IOException ex)
+        {
+            // A full disk or a failing device says nothing about the events: retried, never dumped.
+            throw new TransientException(ex.Message, ex);
+        }
+        return ValueTask.CompletedTask;
+    }
 
-    public void Flush() => _writer.Flush();
+    public void Dispose() => _file.Dispose();
 
-    public void Dispose() => _writer.Dispose();
+    /// <summary>Collects a batch's lines in memory, so that the batch reaches the file in one write.</summary>
+    sealed class BufferStream(ArrayBufferWriter<byte> buffer) : Stream
+    {
+        public override void Write(ReadOnlySpan<byte> data) => buffer.Write(data);
+        public override void Write(byte[] data, int offset, int count) => buffer.Write(data.AsSpan(offset, count));
+        public override void Flush() { }
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => buffer.WrittenCount;
+        public override long Position { get => buffer.WrittenCount; set => throw new NotSupportedException(); }
+        public override int Read(byte[] data, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
 }

@@ -1,5 +1,5 @@
 using IntelMQ.Core;
-using IntelMQ.Runtime;
+using IntelMQ.Contract;
 
 namespace IntelMQ.Outputs;
 

@@ -24,13 +24,13 @@ public sealed class DumpWriter(string path, string program) : IDisposable
         Write(input, position, error, kind, writer => writer.WriteString("content", content));
 
     /// <summary>A received body: as text when it is UTF-8, otherwise byte for byte as <c>content_base64</c>, so that a replay sends what came.</summary>
-    public void Write(string input, string position, Exception error, ReadOnlySpan<byte> body)
+    public void Write(string input, string position, Exception error, ReadOnlySpan<byte> body, string kind = "message")
     {
-        if (System.Text.Unicode.Utf8.IsValid(body)) Write(input, position, error, System.Text.Encoding.UTF8.GetString(body));
+        if (System.Text.Unicode.Utf8.IsValid(body)) Write(input, position, error, System.Text.Encoding.UTF8.GetString(body), kind);
         else
         {
             var base64 = Convert.ToBase64String(body);
-            Write(input, position, error, "message", writer => writer.WriteString("content_base64", base64));
+            Write(input, position, error, kind, writer => writer.WriteString("content_base64", base64));
         }
     }
 

@@ -50,4 +50,7 @@ public sealed record HostOptions
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(1);
 
     public required string Producer { get; init; }
+
+    /// <summary>What the program is given besides its options (id, producer, clock, data directory, logger).</summary>
+    public required ProgramContext Context { get; init; }
 }

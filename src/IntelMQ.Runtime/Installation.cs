@@ -13,6 +13,18 @@ public static class Installation
 
     public static string DumpDirectory => Path.Combine(StateDirectory, "dump");
 
+    /// <summary>Where a program's reference data lives (<c>--self-update-db</c> writes it there), shared by its instances.</summary>
+    public static string DataDirectory(ProgramInfo program) => Path.Combine(StateDirectory, "data", program.Name);
+
+    /// <summary>What a program instance is given besides its options.</summary>
+    public static ProgramContext ContextFor(ProgramInfo program, string id) => new()
+    {
+        Id = id,
+        Producer = Producer,
+        Clock = Clock.Provider,
+        DataDirectory = DataDirectory(program),
+    };
+
     /// <summary>
     /// The producer tag written into every IDF packet: INTELMQ_PRODUCER when set, otherwise a UUID generated once
     /// and kept in the state directory, so it is stable for the installation.

@@ -25,11 +25,12 @@ public sealed class ProgramHost : IEmitter, IAsyncDisposable
     readonly Dictionary<string, List<(IOutputChannel Channel, MessageEncoder Encoder)>> _outputs = new(StringComparer.Ordinal);
     readonly Dictionary<string, long> _counts = new(StringComparer.Ordinal);
     readonly List<(string Path, Event Event)> _staged = [];
+    readonly List<Event> _outputBatch = [];
     readonly bool _progress;
     IInputChannel? _input;
     CancellationToken _hard;
     string _position = "";
-    long _messages, _nextProgress;
+    long _messages, _nextProgress, _dropped;
 
     public ProgramHost(HostOptions host, ChannelCatalog catalog, ChannelContext context)
     {
@@ -38,7 +39,7 @@ public sealed class ProgramHost : IEmitter, IAsyncDisposable
         _context = context;
         _log = context.Log;
         _progress = _log == Console.Error && !Console.IsErrorRedirected && !host.Daemon;
-        _program = host.Program.Create(host.Options);
+        _program = host.Program.Create(host.Options, host.Context);
         _dump = new DumpWriter(host.DumpPath, host.ProgramId);
         if (host.Program.Kind != ProgramKind.Output)
             foreach (var (path, uris) in host.Outputs)
@@ -202,6 +203,8 @@ public sealed class ProgramHost : IEmitter, IAsyncDisposable
         }
 
         public void Reject(string position, string content, Exception error) => host.Reject(position, content, error);
+        public void Reject(string position, ReadOnlySpan<byte> content, Exception error) => host.Reject(position, content, error);
+        public void Drop(Event ev, string reason) => host.Drop(ev, reason);
     }
 
     public void Emit(Event ev, string path = DefaultPath) => _staged.Add((path, ev));
@@ -209,11 +212,16 @@ public sealed class ProgramHost : IEmitter, IAsyncDisposable
     public void Reject(string position, string content, Exception error) =>
         _dump.Write(_input?.Name ?? "stdin", $"{_position}, {position}", error, content, "part");
 
+    public void Reject(string position, ReadOnlySpan<byte> content, Exception error) =>
+        _dump.Write(_input?.Name ?? "stdin", $"{_position}, {position}", error, content, "part");
+
+    public void Drop(Event ev, string reason) => _dropped++;
+
     void Route(string path, Event ev)
     {
-        if (_program is IOutput output)
+        if (_program is IOutput)
         {
-            output.Write(ev);
+            _outputBatch.Add(ev);
             Count(path);
             return;
         }
@@ -231,7 +239,7 @@ public sealed class ProgramHost : IEmitter, IAsyncDisposable
     {
         if (_program is IOutput output)
         {
-            await Retrying("the output", () => { output.Flush(); return ValueTask.CompletedTask; });
+            await WriteOutputAsync(output);
             return;
         }
         foreach (var (channel, encoder) in _outputs.Values.SelectMany(c => c))
@@ -239,6 +247,26 @@ public sealed class ProgramHost : IEmitter, IAsyncDisposable
             if (encoder.Pending == 0) continue;
             var messages = encoder.Take();
             await Retrying(channel.Name, () => channel.SendAsync(messages, _hard));
+        }
+    }
+
+    // Per-event results: refused events go to the dump with the destination's reason, events to retry are written again.
+    async Task WriteOutputAsync(IOutput output)
+    {
+        for (var attempt = 0; _outputBatch.Count > 0; attempt++)
+        {
+            var results = new WriteResult[_outputBatch.Count];
+            await Retrying("the output", () => output.WriteAsync(_outputBatch, results, _hard));
+            var retry = new List<Event>();
+            for (var i = 0; i < results.Length; i++)
+            {
+                if (results[i].Status == WriteStatus.Refused)
+                    _dump.Write(_input?.Name ?? "stdin", _position, new InvalidDataException($"the destination refused the event: {results[i].Reason}"), EventText(_outputBatch[i]), "event");
+                else if (results[i].Status == WriteStatus.Retry) retry.Add(_outputBatch[i]);
+            }
+            _outputBatch.Clear();
+            _outputBatch.AddRange(retry);
+            if (retry.Count > 0) await Task.Delay(Backoff(attempt), _hard);
         }
     }
 
@@ -286,7 +314,8 @@ public sealed class ProgramHost : IEmitter, IAsyncDisposable
     {
         if (_input is not null) await _input.DisposeAsync();
         foreach (var (channel, _) in _outputs.Values.SelectMany(c => c)) await channel.DisposeAsync();
-        (_program as IDisposable)?.Dispose();
+        if (_program is IAsyncDisposable asyncDisposable) await asyncDisposable.DisposeAsync();
+        else (_program as IDisposable)?.Dispose();
         _dump.Dispose();
     }
 }

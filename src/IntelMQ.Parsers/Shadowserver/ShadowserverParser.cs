@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using IntelMQ.Core;
-using IntelMQ.Runtime;
+using IntelMQ.Contract;
 using Sylvan.Data.Csv;
 
 namespace IntelMQ.Parsers.Shadowserver;
@@ -17,6 +17,7 @@ namespace IntelMQ.Parsers.Shadowserver;
 [Program("shadowserver-parser", ProgramKind.Parser, "Parses Shadowserver's CSV reports (every report type of its schema) into events.",
     Modules = ["intelmq.bots.parsers.shadowserver.parser"],
     Options = typeof(ShadowserverParserOptions),
+    ReferenceData = typeof(ShadowserverSchemaUpdater),
     Description = """
         Reads one Shadowserver report per message (or, with --raw, the report body on standard input) and emits one event
         per CSV row. The report type (scan_smb, event4_sinkhole_http, ...) comes from the file_name option, the report's
@@ -42,24 +43,32 @@ public sealed partial class ShadowserverParser : IParser
     readonly ShadowserverParserOptions _options;
     readonly ShadowserverSchema _schema;
 
-    public ShadowserverParser(ShadowserverParserOptions? options = null)
+    public ShadowserverParser(ShadowserverParserOptions? options = null, ProgramContext? context = null)
     {
         _options = options ?? new ShadowserverParserOptions();
+        var path = SchemaPath(_options, context ?? ProgramContext.Default);
         try
         {
-            _schema = _options.Schema is { Length: > 0 } path ? ShadowserverSchema.Load(path)
-                : File.Exists(UpdatedSchemaPath) ? ShadowserverSchema.Load(UpdatedSchemaPath) : ShadowserverSchema.BuiltIn;
+            _schema = path is not null && (_options.Schema is { Length: > 0 } || File.Exists(path)) ? ShadowserverSchema.Load(path) : ShadowserverSchema.BuiltIn;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
         {
-            throw new ConfigurationException($"shadowserver-parser: cannot use the schema: {ex.Message}");
+            throw new ConfigurationException($"shadowserver-parser: option 'schema': cannot use the schema: {ex.Message}. Give a readable schema file, or leave the option out for the built-in one.");
         }
         if (_options.Feedname is { Length: > 0 } feed && _schema.ByFeedName(feed) is null && _schema.ByFileName(feed) is null)
-            throw new ConfigurationException($"shadowserver-parser: feedname '{feed}' is not a feed of the Shadowserver schema ({_schema.Source}); see its feed_name values, e.g. 'Accessible-SMB'.");
+        {
+            var hint = _schema.ReportTypes.Select(t => t.FeedName).FirstOrDefault(n => n.StartsWith(feed, StringComparison.OrdinalIgnoreCase)) ?? "Accessible-SMB";
+            throw new ConfigurationException($"shadowserver-parser: option 'feedname': '{feed}' is not a feed of the Shadowserver schema ({_schema.Source}); use one of its feed_name values, e.g. '{hint}'.");
+        }
     }
 
-    /// <summary>Where <c>--self-update-db</c> stores the schema it fetched; used in preference to the built-in one.</summary>
-    public static string UpdatedSchemaPath => Path.Combine(Installation.StateDirectory, "shadowserver", "schema.json");
+    /// <summary>
+    /// The schema file to use: the schema option, else the one <c>--self-update-db</c> keeps in the program's data
+    /// directory (used when it exists, in preference to the built-in one).
+    /// </summary>
+    public static string? SchemaPath(ShadowserverParserOptions options, ProgramContext context) =>
+        options.Schema is { Length: > 0 } path ? path
+        : context.DataDirectory is { } data ? Path.Combine(data, "schema.json") : null;
 
     public ShadowserverSchema Schema => _schema;
 

@@ -1,4 +1,4 @@
-using IntelMQ.Runtime;
+using IntelMQ.Contract;
 
 namespace IntelMQ.Parsers.Shadowserver;
 
@@ -16,4 +16,7 @@ public sealed record ShadowserverParserOptions
 
     [Option("Path of a schema file to use instead of the built-in one (air-gapped installs, tests).")]
     public string? Schema { get; set; }
+
+    [Option("Where --self-update-db fetches the schema from.")]
+    public string SchemaUrl { get; set; } = ShadowserverSchema.PublishedUrl;
 }

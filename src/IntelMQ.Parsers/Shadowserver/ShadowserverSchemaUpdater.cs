@@ -1,8 +1,19 @@
+using IntelMQ.Contract;
+
 namespace IntelMQ.Parsers.Shadowserver;
 
 /// <summary>Fetches Shadowserver's published schema, checks it, and replaces the local copy atomically.</summary>
-public static class ShadowserverSchemaUpdater
+public sealed class ShadowserverSchemaUpdater(ShadowserverParserOptions options, ProgramContext context) : IReferenceData
 {
+    public async ValueTask<string> UpdateAsync(CancellationToken cancellationToken)
+    {
+        var target = ShadowserverParser.SchemaPath(options, context)
+                     ?? throw new ConfigurationException("shadowserver-parser: no place to keep the schema: set the schema option to a file path.");
+        var url = options.SchemaUrl;
+        var updated = await Task.Run(() => Update(url, target), cancellationToken);
+        return $"schema from {url} ({updated.ReportTypes.Count} report types, created {updated.Created ?? "unknown"}) saved to {target}";
+    }
+
     /// <exception cref="IOException">The schema could not be fetched or is not valid; the old copy is kept.</exception>
     public static ShadowserverSchema Update(string url, string target)
     {

@@ -37,7 +37,7 @@ public sealed class BuiltInChannelTests : IDisposable
     [InlineData("sqlite:/tmp/q.db?queue=q&max_lenght=5", "Did you mean 'max_length'?")]
     public void An_option_the_channel_does_not_know_is_refused_with_a_suggestion(string uri, string message)
     {
-        var error = Assert.Throws<IntelMQ.Runtime.ConfigurationException>(() => IntelMQ.Cli.Channels.Catalog.OpenOutput(uri, Context));
+        var error = Assert.Throws<ConfigurationException>(() => IntelMQ.Cli.Channels.Catalog.OpenOutput(uri, Context));
         Assert.Contains(message, error.Message);
         Assert.Contains("options:", error.Message);
     }

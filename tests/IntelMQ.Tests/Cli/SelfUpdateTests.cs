@@ -10,6 +10,7 @@ public sealed class SelfUpdateTests : IDisposable
     readonly IntelMQCommand _intelmq = new();
     readonly TcpListener _server = new(IPAddress.Loopback, 0);
     readonly CancellationTokenSource _stop = new();
+    readonly string _schemaUrl;
     string _body = "";
 
     // A minimal HTTP server on a port of its own (bound to port 0 and kept, so no other test can take it).
@@ -39,7 +40,7 @@ public sealed class SelfUpdateTests : IDisposable
                 }
             }
         });
-        _intelmq.Environment["INTELMQ_SHADOWSERVER_SCHEMA_URL"] = $"http://127.0.0.1:{port}/intelmq/v1/schema";
+        _schemaUrl = $"http://127.0.0.1:{port}/intelmq/v1/schema";
     }
 
     public void Dispose()
@@ -53,10 +54,10 @@ public sealed class SelfUpdateTests : IDisposable
     public void A_fetched_schema_is_checked_saved_and_used()
     {
         _body = File.ReadAllText(Path.Combine(Paths.Corpus, "intelmq-tests", "parsers", "shadowserver", "_files", "schema.json.test"));
-        var update = _intelmq.Run("", "run", "shadowserver-parser", "--self-update-db");
+        var update = _intelmq.Run("", "run", "shadowserver-parser", "--self-update-db", "--set", $"schema_url={_schemaUrl}");
         Assert.Equal(0, update.ExitCode);
         Assert.Contains("3 report types", update.Stderr);
-        Assert.True(File.Exists(Path.Combine(_intelmq.Home, "var", "shadowserver", "schema.json")));
+        Assert.True(File.Exists(Path.Combine(_intelmq.Home, "var", "data", "shadowserver-parser", "schema.json")));
 
         // test_telnet exists only in the fetched schema.
         var csv = "timestamp,ip,port,protocol\n2024-05-01 10:00:00,192.0.2.1,23,tcp\n";
@@ -69,9 +70,9 @@ public sealed class SelfUpdateTests : IDisposable
     public void A_broken_schema_is_refused_and_the_current_one_kept()
     {
         _body = "{\"scan_x\": {\"file_name\": \"scan_x\", \"feed_name\": \"X\", \"required_fields\": [[\"source.ip\", \"ip\", \"no_such_conversion\"]]}}";
-        var update = _intelmq.Run("", "run", "shadowserver-parser", "--self-update-db");
+        var update = _intelmq.Run("", "run", "shadowserver-parser", "--self-update-db", "--set", $"schema_url={_schemaUrl}");
         Assert.Equal(2, update.ExitCode);
         Assert.Contains("no_such_conversion", update.Stderr);
-        Assert.False(File.Exists(Path.Combine(_intelmq.Home, "var", "shadowserver", "schema.json")));
+        Assert.False(File.Exists(Path.Combine(_intelmq.Home, "var", "data", "shadowserver-parser", "schema.json")));
     }
 }

@@ -23,7 +23,10 @@ public sealed class ShadowserverParserTests
         public List<Event> Events { get; } = [];
         public List<(string Position, string Content, Exception Error)> Rejected { get; } = [];
         public void Emit(Event ev, string path = "_default") => Events.Add(ev);
+        public List<(Event Event, string Reason)> Dropped { get; } = [];
         public void Reject(string position, string content, Exception error) => Rejected.Add((position, content, error));
+        public void Reject(string position, ReadOnlySpan<byte> content, Exception error) => Rejected.Add((position, System.Text.Encoding.Latin1.GetString(content), error));
+        public void Drop(Event ev, string reason) => Dropped.Add((ev, reason));
     }
 
     static Collector Run(string csv, string fileName = "2024-05-01-scan_smb-geo.csv", ShadowserverParserOptions? options = null)

@@ -1,4 +1,4 @@
-namespace IntelMQ.Runtime;
+namespace IntelMQ.Contract;
 
 /// <summary>Documents an option; the property's snake_case name is the option's name, its initial value the default.</summary>
 [AttributeUsage(AttributeTargets.Property)]

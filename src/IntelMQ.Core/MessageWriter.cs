@@ -3,7 +3,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using IntelMQ.Core;
 
-namespace IntelMQ.Runtime;
+namespace IntelMQ.Core;
 
 /// <summary>
 /// Writes events to a stream, one JSON document per line: IDF packets of up to <c>packetSize</c> events,
@@ -16,17 +16,19 @@ public sealed class MessageWriter : IDisposable
     readonly Stream _stream;
     readonly MessageFormat _format;
     readonly string _producer;
+    readonly TimeProvider _clock;
     readonly int _packetSize;
     readonly bool _fsync;
     readonly ArrayBufferWriter<byte> _buffer = new(64 * 1024);
     readonly Utf8JsonWriter _json;
     readonly List<Event> _packet = [];
 
-    public MessageWriter(Stream stream, MessageFormat format, string producer, int packetSize = 500, bool fsync = false)
+    public MessageWriter(Stream stream, MessageFormat format, string producer, int packetSize = 500, bool fsync = false, TimeProvider? clock = null)
     {
         _stream = stream;
         _format = format == MessageFormat.Auto ? MessageFormat.Idf : format;
         _producer = producer;
+        _clock = clock ?? TimeProvider.System;
         _packetSize = packetSize;
         _fsync = fsync;
         _json = new Utf8JsonWriter(_buffer, JsonOptions);
@@ -58,7 +60,7 @@ public sealed class MessageWriter : IDisposable
 
     void WritePacket()
     {
-        EventJson.WritePacket(_json, new PacketMeta(_producer, Clock.Now), _packet);
+        EventJson.WritePacket(_json, new PacketMeta(_producer, _clock.GetUtcNow()), _packet);
         _packet.Clear();
         EndLine();
     }

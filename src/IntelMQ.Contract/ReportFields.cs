@@ -1,6 +1,6 @@
 using IntelMQ.Core;
 
-namespace IntelMQ.Runtime;
+namespace IntelMQ.Contract;
 
 /// <summary>What every event inherits from the report it was parsed from: the feed's provenance and the observation time.</summary>
 public static class ReportFields

@@ -1,3 +1,3 @@
-namespace IntelMQ.Runtime;
+namespace IntelMQ.Contract;
 
 public enum ProgramKind { Collector, Parser, Expert, Output }

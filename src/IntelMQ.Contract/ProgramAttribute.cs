@@ -1,4 +1,4 @@
-namespace IntelMQ.Runtime;
+namespace IntelMQ.Contract;
 
 /// <summary>Declares a program once: from this come <c>intelmq list</c>, <c>intelmq help</c> and the docs.</summary>
 [AttributeUsage(AttributeTargets.Class)]
@@ -13,8 +13,20 @@ public sealed class ProgramAttribute(string name, ProgramKind kind, string summa
 
     public string Description { get; init; } = "";
 
-    /// <summary>The options record the program's constructor takes.</summary>
+    /// <summary>
+    /// The options record the program's constructor takes. A constructor may take the options, a
+    /// <see cref="ProgramContext"/>, both in that order, or neither.
+    /// </summary>
     public Type? Options { get; init; }
+
+    /// <summary>The named output paths the program can emit to besides <c>_default</c> (a filter's <c>matched</c>, say).</summary>
+    public string[] Paths { get; init; } = [];
+
+    /// <summary>
+    /// The program's reference data (<c>--self-update-db</c>): a type implementing <see cref="IReferenceData"/>, constructed
+    /// like the program from its options and context.
+    /// </summary>
+    public Type? ReferenceData { get; init; }
 
     public string[] FieldsRead { get; init; } = [];
     public string[] FieldsWritten { get; init; } = [];
