@@ -1,15 +1,15 @@
 using System.CommandLine;
+using System.Text.Json;
 using IntelMQ.Core;
-using IntelMQ.Experts;
-using IntelMQ.Outputs;
-using IntelMQ.Parsers.Shadowserver;
 using IntelMQ.Runtime;
+using IntelMQ.Runtime.Channels;
 
 namespace IntelMQ.Cli;
 
 /// <summary>
 /// <c>intelmq demo</c>: the sample workflow. Shadowserver reports (built in, or a folder of CSVs) go through
-/// shadowserver-parser, taxonomy-expert and file-output in one process, with a summary at the end.
+/// shadowserver-parser, taxonomy-expert and file-output, each run by the same host as <c>intelmq run</c>, connected by
+/// in-process queues, with a summary at the end.
 /// </summary>
 public static class DemoCommand
 {
@@ -30,106 +30,87 @@ public static class DemoCommand
     {
         foreach (var file in new[] { outputPath, dumpPath })
             if (File.Exists(file)) File.Delete(file);
-        var parser = new ShadowserverParser();
-        var taxonomy = new TaxonomyExpert();
-        using var output = new FileOutput(new FileOutputOptions { Path = outputPath }, Installation.ContextFor(Programs.Catalog.Resolve("file-output"), "demo"));
-        using var dump = new DumpWriter(dumpPath, "demo");
-        var sink = new Sink(output, dump);
+        var queue = $"demo-{Environment.ProcessId}";
+        var expert = Host("taxonomy-expert", null, dumpPath, $"memory:{queue}-parsed", $"memory:{queue}-classified");
+        var output = Host("file-output", new Dictionary<string, object?> { ["path"] = outputPath }, dumpPath, $"memory:{queue}-classified", null);
+        using var expertDone = new CancellationTokenSource();
+        using var outputDone = new CancellationTokenSource();
+        var expertRun = Task.Run(() => RunAsync(expert, expertDone.Token));
+        var outputRun = Task.Run(() => RunAsync(output, outputDone.Token));
         foreach (var (name, open) in Reports(samplesDir))
         {
-            var report = Event.Create(MessageKind.Report);
-            report.Add(DhoMapping.ToIdf("extra.file_name")!, name);
-            report.Add(DhoMapping.ToIdf("feed.provider")!, "Shadowserver");
-            report.Add(DhoMapping.ToIdf("feed.name")!, "Shadowserver Reports");
-            report.Add(DhoMapping.ToIdf("time.observation")!, Clock.NowText);
-            sink.Input = name;
+            var parser = Host("shadowserver-parser", new Dictionary<string, object?> { ["file_name"] = name, ["overwrite"] = true }, dumpPath, null, $"memory:{queue}-parsed") with { Raw = true };
             using var body = open();
-            try
-            {
-                sink.ReportType = parser.ReportTypeOf(report).FileName;
-                ((IParser)parser).Parse(report, body, new ExpertStep(taxonomy, sink));
-            }
-            catch (InvalidDataException ex)
-            {
-                dump.Write(name, "report", ex, name);
-                sink.Failures.Add((name, "report", ex.Message));
-            }
+            RunAsync(parser, CancellationToken.None, body, name).GetAwaiter().GetResult();
         }
-        sink.Flush();
-        Print(sink, outputPath, dumpPath);
+        // Each daemon is stopped once its input is drained (it finishes the batch in hand), upstream first.
+        Drain($"{queue}-parsed", expertDone, expertRun);
+        Drain($"{queue}-classified", outputDone, outputRun);
+        Print(outputPath, dumpPath);
         return 0;
     }
 
-    static IEnumerable<(string Name, Func<TextReader> Open)> Reports(string? dir)
+    static HostOptions Host(string name, Dictionary<string, object?>? options, string dump, string? input, string? output)
+    {
+        var program = Programs.Catalog.Resolve(name);
+        var context = Installation.ContextFor(program, name) with { Log = ConsoleLog.Create(name, LogLevelName.Error, LogFormat.Text) };
+        return new HostOptions
+        {
+            Program = program,
+            Options = OptionBinder.Bind(program, options ?? []),
+            ProgramId = name,
+            Input = input ?? "stdin:",
+            Outputs = new Dictionary<string, IReadOnlyList<string>> { [Paths.Default] = [output ?? "stdout:"] },
+            DumpPath = dump,
+            Daemon = input is not null,
+            Producer = context.Producer,
+            Context = context,
+        };
+    }
+
+    static async Task RunAsync(HostOptions options, CancellationToken stop, Stream? body = null, string? name = null)
+    {
+        var host = new ProgramHost(options, Channels.Catalog, new ChannelContext(options.ProgramId, 0, TextWriter.Null) { StandardInput = body, StandardInputName = name });
+        try { await host.RunAsync(stop, CancellationToken.None); }
+        finally { await host.DisposeAsync(); }
+    }
+
+    static void Drain(string queue, CancellationTokenSource stop, Task run)
+    {
+        var depth = (IQueueDepth)Channels.Catalog.OpenOutput($"memory:{queue}", new ChannelContext("demo", 0, TextWriter.Null));
+        while (depth.DepthAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult().Depth > 0 && !run.IsCompleted) Thread.Sleep(20);
+        stop.Cancel();
+        run.GetAwaiter().GetResult();
+    }
+
+    static IEnumerable<(string Name, Func<Stream> Open)> Reports(string? dir)
     {
         if (dir is not null)
         {
             if (!Directory.Exists(dir)) throw new ConfigurationException($"--samples '{dir}' is not a folder.");
             foreach (var file in Directory.GetFiles(dir, "*.csv").Order(StringComparer.Ordinal))
-                yield return (Path.GetFileName(file), () => File.OpenText(file));
+                yield return (Path.GetFileName(file), () => File.OpenRead(file));
             yield break;
         }
         var assembly = typeof(DemoCommand).Assembly;
         foreach (var resource in assembly.GetManifestResourceNames().Where(r => r.StartsWith("samples/", StringComparison.Ordinal)).Order(StringComparer.Ordinal))
-            yield return (resource["samples/".Length..], () => new StreamReader(assembly.GetManifestResourceStream(resource)!));
+            yield return (resource["samples/".Length..], () => assembly.GetManifestResourceStream(resource)!);
     }
 
-    static void Print(Sink sink, string outputPath, string dumpPath)
+    static void Print(string outputPath, string dumpPath)
     {
-        Console.WriteLine($"Wrote {sink.Counts.Values.Sum()} events to {outputPath}.");
+        var events = File.Exists(outputPath) ? File.ReadLines(outputPath).SelectMany(l => EventJson.Read(System.Text.Encoding.UTF8.GetBytes(l))).ToList() : [];
+        Console.WriteLine($"Wrote {events.Count} events to {outputPath}.");
         Console.WriteLine();
-        Console.WriteLine($"{"report type",-24} {"taxonomy",-20} {"events",6}");
-        foreach (var ((type, tax), n) in sink.Counts.OrderBy(c => c.Key.Type, StringComparer.Ordinal).ThenBy(c => c.Key.Taxonomy, StringComparer.Ordinal))
-            Console.WriteLine($"{type,-24} {tax,-20} {n,6}");
+        Console.WriteLine($"{"feed",-28} {"taxonomy",-16} {"events",6}");
+        foreach (var group in events.GroupBy(e => (Id: e[DhoMapping.ToIdf("feed.name")!] as string ?? "(none)", Tax: e["classification.taxonomy"] as string ?? "(none)"))
+                     .OrderBy(g => g.Key.Id, StringComparer.Ordinal).ThenBy(g => g.Key.Tax, StringComparer.Ordinal))
+            Console.WriteLine($"{group.Key.Id,-28} {group.Key.Tax,-16} {group.Count(),6}");
         Console.WriteLine();
-        if (sink.Failures.Count == 0) { Console.WriteLine("No rows failed."); return; }
-        Console.WriteLine($"{sink.Failures.Count} rows failed and went to {dumpPath} (inspect them there, fix, and feed them again):");
-        foreach (var (input, position, error) in sink.Failures)
-            Console.WriteLine($"  {input} {position}: {error}");
-    }
-
-    sealed class ExpertStep(IExpert expert, IEmitter next) : IEmitter
-    {
-        public void Emit(Event ev, string path = "_default") => expert.Process(ev, next);
-        public void Reject(string position, string content, Exception error) => next.Reject(position, content, error);
-        public void Reject(string position, ReadOnlySpan<byte> content, Exception error) => next.Reject(position, content, error);
-        public void Drop(Event ev, string reason) => next.Drop(ev, reason);
-    }
-
-    sealed class Sink(FileOutput output, DumpWriter dump) : IEmitter
-    {
-        public string Input { get; set; } = "";
-        public string ReportType { get; set; } = "";
-        public Dictionary<(string Type, string Taxonomy), int> Counts { get; } = [];
-        public List<(string Input, string Position, string Error)> Failures { get; } = [];
-
-        readonly List<Event> _batch = [];
-
-        public void Emit(Event ev, string path = "_default")
-        {
-            _batch.Add(ev);
-            var key = (ReportType, ev["classification.taxonomy"] as string ?? "(none)");
-            Counts[key] = Counts.GetValueOrDefault(key) + 1;
-        }
-
-        public void Reject(string position, string content, Exception error)
-        {
-            dump.Write(Input, position, error, content, "part");
-            Failures.Add((Input, position, error.Message));
-        }
-
-        public void Reject(string position, ReadOnlySpan<byte> content, Exception error)
-        {
-            dump.Write(Input, position, error, content, "part");
-            Failures.Add((Input, position, error.Message));
-        }
-
-        public void Drop(Event ev, string reason) { }
-
-        public void Flush()
-        {
-            output.WriteAsync(_batch, new WriteResult[_batch.Count], CancellationToken.None).AsTask().GetAwaiter().GetResult();
-            _batch.Clear();
-        }
+        var failures = File.Exists(dumpPath) ? File.ReadLines(dumpPath).Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToList() : [];
+        if (failures.Count == 0) { Console.WriteLine("No rows failed."); return; }
+        Console.WriteLine($"{failures.Count} rows failed and went to {dumpPath} (inspect them there, fix, and feed them again):");
+        foreach (var f in failures)
+            Console.WriteLine($"  {f.GetProperty("input").GetString()} {f.GetProperty("position").GetString()}: {f.GetProperty("error").GetString()}");
     }
 }

@@ -6,35 +6,38 @@ using IntelMQ.Runtime.Channels;
 
 namespace IntelMQ.Cli;
 
-/// <summary><c>intelmq run PROGRAM ...</c>: run a program between channels, once or as a daemon.</summary>
+/// <summary>
+/// <c>intelmq run PROGRAM ...</c>: run a program between channels, once or as a daemon. Its flags come from the
+/// runtime's declaration (<see cref="RunOptions"/>), so they are the configuration file's keys too.
+/// </summary>
 public static class RunCommand
 {
+    public static readonly IReadOnlyList<OptionInfo> Declared = OptionInfo.Of(typeof(RunOptions));
     static readonly Argument<string> ProgramArg = new("program") { Description = "Our program name (shadowserver-parser) or the IntelMQ module it replaces (intelmq.bots.parsers.shadowserver.parser)." };
-    static readonly Option<string?> Config = new("--config", "-c") { Description = "YAML file with the program's options (top level or under `parameters:`)." };
-    static readonly Option<string[]> Set = new("--set") { Description = "Set an option: KEY=VALUE, VALUE read as JSON when it parses as JSON. Repeatable; IntelMQ's parameter names work too." };
-    static readonly Option<string?> Input = new("--input", "-i") { Description = "Input channel URI (default stdin:), e.g. redis://localhost:6379/2?queue=parser-queue. See docs/channels.md." };
-    static readonly Option<string[]> Output = new("--output", "-o") { Description = "Output channel: URI, or NAME=URI for a named output path (IntelMQ's named destination queues; _default is stdout:). Repeatable." };
-    static readonly Option<long?> StopAfter = new("--stop-after") { Description = "Stop after N input messages." };
-    static readonly Option<MessageFormat> InFormat = new("--in-format") { Description = "Input format: auto (detect per message), idf, ndjson or dho.", DefaultValueFactory = _ => MessageFormat.Auto };
-    static readonly Option<MessageFormat?> OutFormat = new("--out-format") { Description = "Output format for every output channel: idf (packets), ndjson or dho. Default: the channel's format= or its own default (idf; dho for redis lists)." };
-    static readonly Option<string?> Dump = new("--dump") { Description = "Where failed messages go (JSON lines with the error and position). Default: the state directory's dump/ID.jsonl." };
-    static readonly Option<bool> Raw = new("--raw") { Description = "Parsers: standard input is the body of one report, not JSON messages." };
-    static readonly Option<bool> Daemon = new("--daemon") { Description = "Run until SIGTERM/SIGINT, then finish and acknowledge the current batch and exit." };
-    static readonly Option<int> Processes = new("--processes") { Description = "Start N worker processes that share the input as competing consumers, supervised (a crashed worker is restarted).", DefaultValueFactory = _ => 1 };
-    static readonly Option<int> BatchSize = new("--batch-size") { Description = "Messages received, processed and acknowledged together.", DefaultValueFactory = _ => 500 };
-    static readonly Option<int> Linger = new("--linger-ms") { Description = "After a batch's first message, keep receiving this long to fill it (fewer, larger round trips).", DefaultValueFactory = _ => 0 };
-    static readonly Option<ErrorPolicy> OnError = new("--on-error") { Description = "When processing a message throws: dump (and go on), retry (with backoff, then dump) or stop.", DefaultValueFactory = _ => ErrorPolicy.Dump };
-    static readonly Option<int> Retries = new("--retries") { Description = "Attempts before a failing message is dumped, with --on-error retry.", DefaultValueFactory = _ => 3 };
-    static readonly Option<string?> Id = new("--id") { Description = "The program instance's id (names consumers, in-flight queues and the dump). Default: the program name." };
+    static readonly Option<string?> Config = new("--config", "-c") { Description = "YAML file with the program's options and run settings (top level or under `parameters:`)." };
+    static readonly Option<string[]> Set = new("--set") { Description = "Set an option or run setting: KEY=VALUE, VALUE read as JSON when it parses as JSON. Repeatable; IntelMQ's parameter names work too." };
     static readonly Option<int> WorkerId = new("--worker-id") { Description = "Set by the supervisor of --processes.", Hidden = true };
-    static readonly Option<bool> SelfUpdate = new("--self-update-db") { Description = "Fetch the program's newest reference data (the Shadowserver schema) and exit." };
+    static readonly Dictionary<OptionInfo, Option> Flags = Declared.ToDictionary(o => o, Flag);
+
+    // --batch-size from batch_size; values are bound by the same binder as the configuration file's.
+    static Option Flag(OptionInfo option)
+    {
+        var name = "--" + option.Name.Replace('_', '-');
+        string[] aliases = option.Name switch { "input" => ["-i"], "output" => ["-o"], _ => [] };
+        Option flag = option.Type == typeof(bool) ? new Option<bool>(name, aliases)
+            : option.Type == typeof(string[]) ? new Option<string[]>(name, aliases)
+            : new Option<string>(name, aliases);
+        flag.Description = option.Description;
+        return flag;
+    }
 
     public static Command Create()
     {
         var command = new Command("run", "Run a program: messages from the input channel, results to the output channels, failures to the dump.")
         {
-            ProgramArg, Config, Set, Input, Output, StopAfter, InFormat, OutFormat, Dump, Raw, Daemon, Processes, BatchSize, Linger, OnError, Retries, Id, WorkerId, SelfUpdate,
+            ProgramArg, Config, Set, WorkerId,
         };
+        foreach (var flag in Flags.Values) command.Options.Add(flag);
         command.SetAction(Execute);
         return command;
     }
@@ -43,68 +46,97 @@ public static class RunCommand
     {
         var program = Programs.Catalog.Resolve(parse.GetValue(ProgramArg)!);
         var values = ConfigValues.Collect(parse.GetValue(Config), parse.GetValue(Set) ?? []);
-        var configInput = values.Remove("input", out var i) ? i as string ?? throw new ConfigurationException("config: input must be one channel URI.") : null;
-        var configOutputs = values.Remove("output", out var o) ? ConfigOutputs(o) : [];
-        var runtime = RuntimeSettings.Take(values);
+        foreach (var key in values.Keys)
+            if (OptionBinder.Find(Declared, key) is { Attribute.CommandLineOnly: true } flagOnly)
+                throw new ConfigurationException($"'{key}' is a command-line flag (--{flagOnly.Name.Replace('_', '-')}), not a configuration key.");
+        // The command line wins over --set and the file.
+        foreach (var (option, flag) in Flags)
+            if (parse.GetResult(flag) is { Implicit: false } given) values[option.Name] = given.GetValueOrDefault<object?>();
+        var settings = BindRunOptions(values);
         var ignored = new List<string>();
         var options = OptionBinder.Bind(program, values, ignored);
-        if (parse.GetValue(SelfUpdate)) return DataUpdate.Run(program, options, Installation.ContextFor(program, parse.GetValue(Id) ?? program.Name), Console.Error);
+        var id = settings.Id ?? program.Name;
+        var context = Installation.ContextFor(program, id) with { Log = ConsoleLog.Create(id, settings.LogLevel, settings.LogFormat) };
+        if (settings.SelfUpdateDb) return DataUpdate.Run(program, options, context, Console.Error);
         var workerId = parse.GetValue(WorkerId);
-        if (Given(parse, WorkerId)) Supervisor.StopWithSupervisor();
+        if (parse.GetResult(WorkerId) is { Implicit: false }) Supervisor.StopWithSupervisor();
         if (ignored.Count > 0 && workerId == 0)
-            Console.Error.WriteLine($"{program.Name}: note: IntelMQ framework parameters left to the runtime: {string.Join(", ", ignored)}");
-        var raw = parse.GetValue(Raw);
-        if (raw && program.Kind != ProgramKind.Parser)
+            foreach (var key in ignored)
+                Console.Error.WriteLine($"{program.Name}: warning: IntelMQ parameter '{key}' is not implemented; use {OptionBinder.IntelMQParametersNotImplemented[key]}.");
+        if (settings.Raw && program.Kind != ProgramKind.Parser)
             throw new ConfigurationException($"--raw is for parsers; {program.Name} is {program.Kind.ToString().ToLowerInvariant()}.");
-        var outFormat = parse.GetValue(OutFormat);
-        if (outFormat == MessageFormat.Auto) throw new ConfigurationException("--out-format must be idf, ndjson or dho.");
-        var processes = parse.GetValue(Processes);
-        if (processes < 1) throw new ConfigurationException("--processes must be 1 or more.");
-        var batchSize = Given(parse, BatchSize) ? parse.GetValue(BatchSize) : runtime.BatchSize ?? parse.GetValue(BatchSize);
-        if (batchSize < 1) throw new ConfigurationException("--batch-size must be 1 or more.");
-        var id = parse.GetValue(Id) ?? program.Name;
+        if (settings.OutFormat == MessageFormat.Auto) throw new ConfigurationException("out_format must be idf, ndjson or dho.");
         var host = new HostOptions
         {
             Program = program,
             Options = options,
             ProgramId = id,
             WorkerId = workerId,
-            Input = parse.GetValue(Input) ?? configInput ?? "stdin:",
-            Outputs = ParseOutputs(parse.GetValue(Output) is { Length: > 0 } cli ? cli : [.. configOutputs]),
-            InFormat = parse.GetValue(InFormat),
-            OutFormat = outFormat,
-            DumpPath = parse.GetValue(Dump) ?? Path.Combine(Installation.DumpDirectory, id + ".jsonl"),
-            StopAfter = parse.GetValue(StopAfter),
-            Daemon = parse.GetValue(Daemon),
-            Raw = raw,
-            BatchSize = batchSize,
-            Linger = TimeSpan.FromMilliseconds(Math.Max(0, Given(parse, Linger) ? parse.GetValue(Linger) : runtime.LingerMs ?? 0)),
-            OnError = Given(parse, OnError) ? parse.GetValue(OnError) : runtime.OnError ?? parse.GetValue(OnError),
-            MaxRetries = Given(parse, Retries) ? parse.GetValue(Retries) : runtime.Retries ?? parse.GetValue(Retries),
-            RetryDelay = runtime.RetryDelay ?? TimeSpan.FromSeconds(1),
-            Producer = Installation.Producer,
-            Context = Installation.ContextFor(program, id),
+            Input = settings.Input,
+            Outputs = ParseOutputs(settings.Output),
+            InFormat = settings.InFormat,
+            OutFormat = settings.OutFormat,
+            DumpPath = settings.Dump ?? Path.Combine(Installation.DumpDirectory, id + ".jsonl"),
+            StopAfter = settings.StopAfter,
+            Daemon = settings.Daemon,
+            Raw = settings.Raw,
+            BatchSize = settings.BatchSize,
+            Linger = TimeSpan.FromMilliseconds(settings.LingerMs),
+            OnError = settings.OnError,
+            OnTransientError = settings.OnTransientError,
+            MaxRetries = settings.Retries,
+            RetryDelay = TimeSpan.FromSeconds(settings.RetryDelay),
+            DropPath = settings.DropPath,
+            Concurrency = settings.Concurrency,
+            Timeout = TimeSpan.FromMilliseconds(settings.TimeoutMs),
+            Producer = context.Producer,
+            Context = context,
         };
-        if (processes > 1)
+        if (settings.Processes > 1)
         {
-            if (raw || host.Input.StartsWith("stdin", StringComparison.Ordinal))
-                throw new ConfigurationException("--processes needs a shared input channel (redis, amqp, sqlite, ...), not standard input.");
-            return Supervisor.Run(processes, id, Console.Error);
+            var scheme = ChannelAddress.Parse(host.Input).Scheme;
+            if (settings.Raw || scheme is "stdin" or "file" or "pipe" or "memory")
+                throw new ConfigurationException($"--processes {settings.Processes}: the input {(settings.Raw ? "--raw" : host.Input)} cannot be shared by several workers (each would read all of it); "
+                                                 + "use a queue (redis, redis-stream, amqp, kafka, pulsar, sqlite) or --processes 1.");
+            // The options are checked here once, so that a refused configuration is one message, not workers restarted in a loop.
+            (program.Create(options, context) as IDisposable)?.Dispose();
+            return Supervisor.Run(settings.Processes, id, Console.Error);
         }
         return Run(host);
     }
 
-    // The command line wins over the config file; an option left at its default was not given.
-    static bool Given<T>(ParseResult parse, Option<T> option) => parse.GetResult(option) is { Implicit: false };
+    /// <summary>The run settings among the values (removed from them), with IntelMQ's error handling keys translated.</summary>
+    static RunOptions BindRunOptions(Dictionary<string, object?> values)
+    {
+        if (values.TryGetValue("output", out var output) && output is not (string or string[] or null))
+            values["output"] = ConfigOutputs(output).ToArray();
+        // IntelMQ retries error_max_retries times, then applies error_procedure: pass (dump and go on) or stop.
+        if (values.Remove("error_procedure", out var procedure) && !values.ContainsKey("on_error"))
+        {
+            var retries = values.TryGetValue("error_max_retries", out var r) && Convert.ToString(r is System.Text.Json.JsonElement e ? e.ToString() : r, System.Globalization.CultureInfo.InvariantCulture) is { } text
+                          && int.TryParse(text, out var n) ? n : 0;
+            values["on_error"] = (procedure is System.Text.Json.JsonElement p ? p.ToString() : procedure?.ToString()) switch
+            {
+                "pass" => retries > 0 ? "retry" : "dump",
+                "stop" => "stop",
+                var other => throw new ConfigurationException($"error_procedure: '{other}' is not one of pass, stop (IntelMQ's values)."),
+            };
+        }
+        var runtime = values.Where(v => OptionBinder.Find(Declared, v.Key) is not null).ToDictionary();
+        foreach (var key in runtime.Keys) values.Remove(key);
+        return (RunOptions)OptionBinder.Bind("intelmq run", typeof(RunOptions), Declared, runtime, help: "intelmq run --help");
+    }
 
     static int Run(HostOptions options)
     {
         using var stop = new CancellationTokenSource();
         using var kill = new CancellationTokenSource();
+        PosixSignal? signal = null;
         // First signal: finish and acknowledge the current batch; second: leave it unacknowledged for redelivery.
         void OnSignal(PosixSignalContext context)
         {
             context.Cancel = true;
+            signal ??= context.Signal;
             if (stop.IsCancellationRequested) kill.Cancel();
             stop.Cancel();
         }
@@ -124,7 +156,7 @@ public static class RunCommand
                 catch (ChannelUnavailableException ex) when (options.Daemon && !stop.IsCancellationRequested)
                 {
                     // A server that is down (or not up yet) is waited for; whatever was received stays unacknowledged.
-                    var delay = TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, Math.Min(attempt, 5))));
+                    var delay = Backoff.Default.Delay(attempt);
                     Console.Error.WriteLine($"{options.ProgramId}: {ex.Message} Trying again in {delay.TotalSeconds:0} s.");
                     if (stop.Token.WaitHandle.WaitOne(delay)) return 0;
                 }
@@ -138,13 +170,18 @@ public static class RunCommand
         catch (OperationCanceledException) when (kill.IsCancellationRequested)
         {
             Console.Error.WriteLine($"{options.ProgramId}: stopped; the current batch stays unacknowledged and will be redelivered.");
-            return 0;
+            return Interrupted(signal);
         }
-        var events = string.Join(", ", summary.EventsByPath.Select(p => p.Key == "_default" ? $"{p.Value} events" : $"{p.Value} events to {p.Key}"));
+        var events = string.Join(", ", summary.EventsByPath.Select(p => p.Key == Paths.Default ? $"{p.Value} events" : $"{p.Value} events to {p.Key}"));
         Console.Error.WriteLine($"{options.ProgramId}: {summary.Messages} message{(summary.Messages == 1 ? "" : "s")}, {(events.Length == 0 ? "0 events" : events)}"
-                                + (summary.Dumped > 0 ? $", {summary.Dumped} failures dumped to {summary.DumpPath}" : ""));
-        return summary.ExitCode;
+                                + (summary.Dropped > 0 ? $", {summary.Dropped} dropped" : "")
+                                + (summary.Dumped > 0 ? $", {summary.Dumped} failures dumped to {summary.DumpPath}" : "")
+                                + (summary.Interrupted || (!options.Daemon && signal is not null) ? "; interrupted before the end of its input" : ""));
+        // A one-shot run cut short by a signal must not look complete to cron: 130 (SIGINT) or 143 (SIGTERM).
+        return !options.Daemon && signal is not null ? Interrupted(signal) : summary.ExitCode;
     }
+
+    static int Interrupted(PosixSignal? signal) => signal == PosixSignal.SIGINT ? 130 : 143;
 
     static RunSummary RunOnce(HostOptions options, ChannelContext context, CancellationToken stop, CancellationToken kill)
     {
@@ -176,11 +213,11 @@ public static class RunCommand
         {
             var eq = output.IndexOf('=');
             var named = eq > 0 && !output.AsSpan(0, eq).ContainsAny(":/?");
-            var (name, uri) = named ? (output[..eq], output[(eq + 1)..]) : ("_default", output);
+            var (name, uri) = named ? (output[..eq], output[(eq + 1)..]) : (Paths.Default, output);
             ChannelAddress.Parse(uri);
             (channels.TryGetValue(name, out var list) ? list : channels[name] = []).Add(uri);
         }
-        if (!channels.ContainsKey("_default")) channels["_default"] = ["stdout:"];
+        if (!channels.ContainsKey(Paths.Default)) channels[Paths.Default] = ["stdout:"];
         return channels.ToDictionary(c => c.Key, c => (IReadOnlyList<string>)c.Value, StringComparer.Ordinal);
     }
 }

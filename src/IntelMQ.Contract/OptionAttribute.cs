@@ -12,4 +12,7 @@ public sealed class OptionAttribute(string description) : Attribute
     /// <summary>Smallest and largest accepted number, for numeric options.</summary>
     public double Min { get; init; } = double.MinValue;
     public double Max { get; init; } = double.MaxValue;
+
+    /// <summary>Only a command-line flag (<c>--raw</c>, <c>--daemon</c>): not a key of the configuration file.</summary>
+    public bool CommandLineOnly { get; init; }
 }

@@ -46,6 +46,14 @@ public sealed record HostOptions
     public TimeSpan IdleWait { get; init; } = TimeSpan.FromSeconds(1);
 
     public ErrorPolicy OnError { get; init; } = ErrorPolicy.Dump;
+    public TransientPolicy OnTransientError { get; init; } = TransientPolicy.Retry;
+
+    /// <summary>Named output path that dropped events go to (null: only counted).</summary>
+    public string? DropPath { get; init; }
+
+    /// <summary>Asynchronous experts: events looked up at once, and how long one may take.</summary>
+    public int Concurrency { get; init; } = 32;
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
     public int MaxRetries { get; init; } = 3;
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(1);
 

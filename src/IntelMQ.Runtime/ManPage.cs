@@ -15,10 +15,9 @@ public static class ManPage
         sb.Append("Kind: ").Append(program.Kind.ToString().ToLowerInvariant()).Append("  \n");
         if (d.Modules.Length > 0) sb.Append("Replaces IntelMQ module: ").Append(string.Join(", ", d.Modules.Select(m => $"`{m}`"))).Append('\n');
         sb.Append("\n## Synopsis\n\n```\n");
-        sb.Append("intelmq run ").Append(program.Name)
-          .Append(" [--config FILE] [--set KEY=VALUE]... [--input URI] [--output [PATH=]URI]... [--daemon] [--processes N]")
-          .Append(" [--batch-size N] [--linger-ms MS] [--on-error dump|retry|stop] [--stop-after N] [--in-format auto|idf|ndjson|dho] [--out-format idf|ndjson|dho] [--dump FILE]");
-        if (program.Kind == ProgramKind.Parser) sb.Append(" [--raw]");
+        sb.Append("intelmq run ").Append(program.Name).Append(" [--config FILE] [--set KEY=VALUE]...");
+        foreach (var o in RunFlags.Where(o => o.Name != "raw" || program.Kind == ProgramKind.Parser))
+            sb.Append(' ').Append(Synopsis(o));
         sb.Append("\n```\n\n## Description\n\n").Append(d.Description.Trim()).Append("\n\n## Options\n\n");
         if (program.Options.Count == 0) sb.Append("None.\n\n");
         else
@@ -42,6 +41,19 @@ public static class ManPage
             sb.Append("```\n");
         }
         return sb.ToString();
+    }
+
+    static readonly IReadOnlyList<OptionInfo> RunFlags = OptionInfo.Of(typeof(RunOptions));
+
+    static string Synopsis(OptionInfo o)
+    {
+        var flag = "--" + o.Name.Replace('_', '-');
+        var value = o.Type == typeof(bool) ? "" : " " + ((Nullable.GetUnderlyingType(o.Type) ?? o.Type).IsEnum ? o.TypeName.Replace(" ", "", StringComparison.Ordinal) : o.TypeName switch
+        {
+            "integer" or "number" => "N",
+            _ => o.Name == "output" ? "[PATH=]URI" : o.Name == "input" ? "URI" : "VALUE",
+        });
+        return $"[{flag}{value}]" + (o.Type == typeof(string[]) ? "..." : "");
     }
 
     static string Fields(string[] fields) => fields.Length == 0 ? "none" : string.Join(", ", fields.Select(f => $"`{f}`"));

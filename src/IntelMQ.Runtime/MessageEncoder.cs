@@ -21,12 +21,15 @@ public sealed class MessageEncoder(MessageFormat format, string producer, int pa
     /// <summary>Events added and not yet taken.</summary>
     public int Pending { get; private set; }
 
+    /// <summary>Bytes of the messages encoded and not yet taken (an IDF packet counts once it is closed).</summary>
+    public long PendingBytes { get; private set; }
+
     public void Add(Event ev)
     {
         Pending++;
         if (Format != MessageFormat.Idf)
         {
-            _messages.Add(Encode(w => { if (Format == MessageFormat.Dho) EventJson.WriteDho(w, ev); else EventJson.WriteIdf(w, ev); }));
+            Keep(Encode(w => { if (Format == MessageFormat.Dho) EventJson.WriteDho(w, ev); else EventJson.WriteIdf(w, ev); }));
             return;
         }
         _packet.Add(ev);
@@ -40,13 +43,20 @@ public sealed class MessageEncoder(MessageFormat format, string producer, int pa
         var messages = new List<ReadOnlyMemory<byte>>(_messages);
         _messages.Clear();
         Pending = 0;
+        PendingBytes = 0;
         return messages;
     }
 
     void ClosePacket()
     {
-        _messages.Add(Encode(w => EventJson.WritePacket(w, new PacketMeta(producer, Clock.Now), _packet)));
+        Keep(Encode(w => EventJson.WritePacket(w, new PacketMeta(producer, Clock.Now), _packet)));
         _packet.Clear();
+    }
+
+    void Keep(ReadOnlyMemory<byte> message)
+    {
+        _messages.Add(message);
+        PendingBytes += message.Length;
     }
 
     static ReadOnlyMemory<byte> Encode(Action<Utf8JsonWriter> write)

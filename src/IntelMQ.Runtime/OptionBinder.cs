@@ -9,44 +9,83 @@ namespace IntelMQ.Runtime;
 /// </summary>
 public static class OptionBinder
 {
-    /// <summary>IntelMQ's framework-wide bot parameters: accepted for drop-in compatibility; the runtime, not the program, owns these concerns.</summary>
-    public static readonly IReadOnlySet<string> IntelMQRuntimeParameters = new HashSet<string>
+    /// <summary>
+    /// IntelMQ's framework-wide bot parameters that the runtime neither needs nor implements, with what to use instead.
+    /// They are accepted (so that an IntelMQ configuration loads) and named in a warning at start.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> IntelMQParametersNotImplemented = new Dictionary<string, string>
     {
-        "logging_level", "logging_path", "logging_handler", "logging_syslog", "log_processed_messages_count",
-        "log_processed_messages_seconds", "rate_limit", "error_procedure", "error_max_retries", "error_retry_delay",
-        "error_log_message", "error_log_exception", "error_dump_message", "testing", "enabled", "run_mode",
-        "source_pipeline_broker", "destination_pipeline_broker", "source_pipeline_host", "destination_pipeline_host",
-        "source_pipeline_port", "destination_pipeline_port", "source_pipeline_db", "destination_pipeline_db",
-        "load_balance", "http_proxy", "https_proxy", "http_user_agent", "http_verify_cert", "http_timeout_sec",
-        "http_timeout_max_tries", "ssl_ca_certificate", "process_manager", "statistics_host", "statistics_port",
-        "statistics_database", "statistics_password", "destination_queues", "instances_threads", "bot_id", "group",
-        "name", "description", "module", "groupname", "redis_cache_host", "redis_cache_port", "redis_cache_db", "redis_cache_ttl",
-        "redis_cache_password", "accuracy", "code", "provider", "documentation", "feed", "auto_update",
+        ["logging_path"] = "logs go to standard error; redirect them or use --log-format json with your log collector",
+        ["logging_handler"] = "logs go to standard error", ["logging_syslog"] = "logs go to standard error",
+        ["log_processed_messages_count"] = "--metrics HOST:PORT (Prometheus counters)",
+        ["log_processed_messages_seconds"] = "--metrics HOST:PORT (Prometheus counters)",
+        ["rate_limit"] = "a collector's schedule; other programs are not slowed down",
+        ["error_log_message"] = "the dump keeps every failed message", ["error_log_exception"] = "the dump keeps every error",
+        ["error_dump_message"] = "failures always go to the dump", ["testing"] = "nothing: not needed",
+        ["enabled"] = "start or do not start the program", ["run_mode"] = "--daemon, or a one-shot run",
+        ["source_pipeline_broker"] = "--input URI", ["destination_pipeline_broker"] = "--output URI",
+        ["source_pipeline_host"] = "--input URI", ["destination_pipeline_host"] = "--output URI",
+        ["source_pipeline_port"] = "--input URI", ["destination_pipeline_port"] = "--output URI",
+        ["source_pipeline_db"] = "--input URI", ["destination_pipeline_db"] = "--output URI",
+        ["source_pipeline_password"] = "--input URI", ["destination_pipeline_password"] = "--output URI",
+        ["destination_queues"] = "--output PATH=URI", ["source_queue"] = "--input URI",
+        ["load_balance"] = "a Redis list or AMQP queue shared by --processes workers",
+        ["process_manager"] = "systemd or intelmq's own supervisor (--processes)",
+        ["statistics_host"] = "--metrics", ["statistics_port"] = "--metrics", ["statistics_database"] = "--metrics",
+        ["statistics_password"] = "--metrics", ["group"] = "nothing: descriptive only", ["name"] = "nothing: descriptive only",
+        ["description"] = "nothing: descriptive only", ["module"] = "the program argument", ["groupname"] = "nothing: descriptive only",
+        ["redis_cache_host"] = "the program's own cache options", ["redis_cache_port"] = "the program's own cache options",
+        ["redis_cache_db"] = "the program's own cache options", ["redis_cache_ttl"] = "the program's own cache options",
+        ["redis_cache_password"] = "the program's own cache options", ["accuracy"] = "a collector's feed options",
+        ["code"] = "a collector's feed options", ["provider"] = "a collector's feed options", ["documentation"] = "a collector's feed options",
+        ["feed"] = "a collector's feed options", ["auto_update"] = "--self-update-db from cron or a systemd timer",
+        ["http_proxy"] = "the program's own proxy option", ["https_proxy"] = "the program's own proxy option",
+        ["http_user_agent"] = "the program's own options", ["http_verify_cert"] = "the program's own options",
+        ["http_timeout_sec"] = "the program's own options", ["http_timeout_max_tries"] = "the program's own options",
+        ["ssl_ca_certificate"] = "the program's own options",
     };
 
     /// <summary>Creates the options object for a program from name/value pairs (values are JSON or plain text).</summary>
-    public static object? Bind(ProgramInfo program, IReadOnlyDictionary<string, object?> values, ICollection<string>? ignored = null)
+    /// <param name="ignored">Receives IntelMQ framework parameters that were accepted but are not implemented.</param>
+    public static object? Bind(ProgramInfo program, IReadOnlyDictionary<string, object?> values, ICollection<string>? ignored = null) =>
+        program.Declaration.Options is { } type ? Bind(program.Name, type, program.Options, values, ignored, $"intelmq help {program.Name}")
+        : values.Keys.FirstOrDefault(k => !IntelMQParametersNotImplemented.ContainsKey(k)) is { } unknown
+            ? throw new ConfigurationException($"{program.Name}: unknown option '{unknown}'. This program takes no options.")
+            : Ignore(values, ignored);
+
+    static object? Ignore(IReadOnlyDictionary<string, object?> values, ICollection<string>? ignored)
     {
-        var type = program.Declaration.Options;
-        var options = type is null ? null : Activator.CreateInstance(type)!;
-        foreach (var (key, value) in values)
-        {
-            var option = program.Options.FirstOrDefault(o => o.Name == key || o.Aliases.Contains(key));
-            if (option is null)
-            {
-                if (IntelMQRuntimeParameters.Contains(key)) { ignored?.Add(key); continue; }
-                var names = program.Options.SelectMany(o => o.Aliases.Prepend(o.Name)).ToList();
-                var hint = Suggest(key, names);
-                throw new ConfigurationException(
-                    $"{program.Name}: unknown option '{key}'." + (hint is null ? "" : $" Did you mean '{hint}'?")
-                    + (names.Count == 0 ? " This program takes no options." : $" Known options: {string.Join(", ", program.Options.Select(o => o.Name))} (see `intelmq help {program.Name}`)."));
-            }
-            option.Property.SetValue(options, Convert(program, option, value));
-        }
-        return options;
+        foreach (var key in values.Keys) ignored?.Add(key);
+        return null;
     }
 
-    static object? Convert(ProgramInfo program, OptionInfo option, object? value)
+    /// <summary>Binds values to a new <paramref name="type"/>; unknown names are refused with a suggestion.</summary>
+    public static object Bind(string owner, Type type, IReadOnlyList<OptionInfo> options, IReadOnlyDictionary<string, object?> values,
+        ICollection<string>? ignored = null, string help = "intelmq help")
+    {
+        var result = Activator.CreateInstance(type)!;
+        foreach (var (key, value) in values)
+        {
+            var option = Find(options, key);
+            if (option is null)
+            {
+                if (IntelMQParametersNotImplemented.ContainsKey(key)) { ignored?.Add(key); continue; }
+                var names = options.SelectMany(o => o.Aliases.Prepend(o.Name)).ToList();
+                var hint = Suggest(key, names);
+                throw new ConfigurationException(
+                    $"{owner}: unknown option '{key}'." + (hint is null ? "" : $" Did you mean '{hint}'?")
+                    + (names.Count == 0 ? " This program takes no options." : $" Known options: {string.Join(", ", options.Select(o => o.Name))} (see `{help}`)."));
+            }
+            option.Property.SetValue(result, Convert(owner, option, value));
+        }
+        return result;
+    }
+
+    /// <summary>The option a key names, by its name or one of its aliases.</summary>
+    public static OptionInfo? Find(IReadOnlyList<OptionInfo> options, string key) =>
+        options.FirstOrDefault(o => o.Name == key || o.Aliases.Contains(key));
+
+    static object? Convert(string owner, OptionInfo option, object? value)
     {
         var target = Nullable.GetUnderlyingType(option.Type) ?? option.Type;
         if (value is JsonElement e) value = e.ValueKind switch
@@ -59,7 +98,7 @@ public static class OptionBinder
             JsonValueKind.Array => e.EnumerateArray().Select(x => x.ValueKind == JsonValueKind.String ? x.GetString()! : x.GetRawText()).ToArray(),
             _ => e.GetRawText(),
         };
-        string Wrong() => $"{program.Name}: option '{option.Name}' must be {Article(option.TypeName)}, got {Show(value)}.";
+        string Wrong() => $"{owner}: option '{option.Name}' must be {Article(option.TypeName)}, got {Show(value)}.";
         try
         {
             object? result = value switch
@@ -73,8 +112,9 @@ public static class OptionBinder
                     _ => throw new ConfigurationException(Wrong()),
                 },
                 bool b when target == typeof(bool) => b,
-                _ when target == typeof(int) => (int)ToNumber(value, Wrong),
-                _ when target == typeof(long) => (long)ToNumber(value, Wrong),
+                _ when target == typeof(int) => checked((int)Whole(ToNumber(value, Wrong), Wrong)),
+                _ when target == typeof(long) => checked((long)Whole(ToNumber(value, Wrong), Wrong)),
+                string s when target == typeof(Secret) => new Secret(s),
                 _ when target == typeof(double) => ToNumber(value, Wrong),
                 string[] list when target == typeof(string[]) => list,
                 string s when target == typeof(string[]) => s.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries),
@@ -83,7 +123,7 @@ public static class OptionBinder
             };
             if (result is int or long or double && System.Convert.ToDouble(result, CultureInfo.InvariantCulture) is var n
                 && (n < option.Attribute.Min || n > option.Attribute.Max))
-                throw new ConfigurationException($"{program.Name}: option '{option.Name}' is {n}, outside {option.Attribute.Min}..{option.Attribute.Max}.");
+                throw new ConfigurationException($"{owner}: option '{option.Name}' is {n}, outside {Bound(option.Attribute.Min)}..{Bound(option.Attribute.Max)}.");
             return result;
         }
         catch (Exception ex) when (ex is FormatException or InvalidCastException or OverflowException)
@@ -91,6 +131,11 @@ public static class OptionBinder
             throw new ConfigurationException(Wrong());
         }
     }
+
+    // 3.7 for an integer option is refused, not truncated.
+    static double Whole(double n, Func<string> wrong) => Math.Floor(n) == n ? n : throw new ConfigurationException(wrong());
+
+    static string Bound(double b) => b is double.MinValue or double.MaxValue ? "" : b.ToString(CultureInfo.InvariantCulture);
 
     static double ToNumber(object value, Func<string> wrong)
     {

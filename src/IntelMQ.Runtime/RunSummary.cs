@@ -3,6 +3,11 @@ namespace IntelMQ.Runtime;
 /// <summary>What a one-shot run did.</summary>
 public sealed record RunSummary(long Messages, IReadOnlyDictionary<string, long> EventsByPath, long Dumped, string DumpPath)
 {
+    public long Dropped { get; init; }
+
+    /// <summary>A signal stopped the run before its input was done; what was made so far was handed on.</summary>
+    public bool Interrupted { get; init; }
+
     /// <summary>0: all went well; 1: some input went to the dump.</summary>
     public int ExitCode => Dumped > 0 ? 1 : 0;
 

@@ -6,6 +6,9 @@ namespace IntelMQ.Runtime.Channels;
 public sealed record ChannelContext(string ProgramId, int WorkerId, TextWriter Log)
 {
     public Stream? StandardInput { get; init; }
+
+    /// <summary>What <see cref="StandardInput"/> is, for dumps (a report's name).</summary>
+    public string? StandardInputName { get; init; }
     public Stream? StandardOutput { get; init; }
 }
 

@@ -29,7 +29,7 @@ public sealed class RunCommandTests : IDisposable
         var dump = File.ReadAllLines(_intelmq.PathOf("dump.jsonl")).Select(l => JsonNode.Parse(l)!).ToList();
         Assert.Equal(2, dump.Count);
         Assert.Equal("shadowserver-parser", (string)dump[0]["program"]!);
-        Assert.StartsWith("report, line ", (string)dump[0]["position"]!);
+        Assert.StartsWith("line ", (string)dump[0]["position"]!);
         Assert.Contains("44x5", (string)dump[0]["content"]!);
     }
 
@@ -192,8 +192,9 @@ public sealed class RunCommandTests : IDisposable
         var result = _intelmq.Run("", "demo");
         Assert.Equal(0, result.ExitCode);
         Assert.Contains("Wrote 48 events", result.Stdout);
-        Assert.Matches(@"scan_smb\s+vulnerable\s+12", result.Stdout);
-        Assert.Matches(@"event4_sinkhole_http\s+malicious-code\s+12", result.Stdout);
+        Assert.Matches(@"Accessible-SMB\s+vulnerable\s+12", result.Stdout);
+        Assert.Matches(@"Sinkhole-Events-HTTP IPv4\s+malicious-code\s+12", result.Stdout);
+        Assert.Contains("2024-05-01-scan_smb-geo.csv line 7", result.Stdout);
         Assert.Contains("8 rows failed", result.Stdout);
         Assert.Equal(48, File.ReadAllLines(_intelmq.PathOf(Path.Combine("out", "demo-events.jsonl"))).Length);
     }

@@ -1,0 +1,57 @@
+using System.Buffers;
+using System.IO.Pipelines;
+
+namespace IntelMQ.Runtime;
+
+/// <summary>
+/// A read-only stream over one that may block for ever (standard input, a pipe whose writer is idle), read on a
+/// background task, so that a reader waiting for data wakes up with <see cref="OperationCanceledException"/> when the
+/// run is stopped instead of sitting in a read(2) that no signal ends.
+/// </summary>
+sealed class InterruptibleStream : Stream
+{
+    readonly PipeReader _reader;
+    readonly CancellationToken _stop;
+    ReadOnlySequence<byte> _held;
+    bool _done;
+
+    public InterruptibleStream(Stream inner, CancellationToken stop)
+    {
+        _stop = stop;
+        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 1 << 20, resumeWriterThreshold: 1 << 19, minimumSegmentSize: 1 << 16));
+        _reader = pipe.Reader;
+        _ = Task.Run(async () =>
+        {
+            try { await inner.CopyToAsync(pipe.Writer, CancellationToken.None); await pipe.Writer.CompleteAsync(); }
+            catch (Exception ex) { await pipe.Writer.CompleteAsync(ex); }
+        }, CancellationToken.None);
+    }
+
+    public override int Read(Span<byte> buffer)
+    {
+        if (_held.IsEmpty && !_done)
+        {
+            var result = _reader.ReadAsync(_stop).AsTask().GetAwaiter().GetResult();
+            _held = result.Buffer;
+            _done = result.IsCompleted && _held.IsEmpty;
+            if (_done) _reader.AdvanceTo(_held.End);
+        }
+        if (_held.IsEmpty) return 0;
+        var n = (int)Math.Min(buffer.Length, _held.Length);
+        _held.Slice(0, n).CopyTo(buffer);
+        _held = _held.Slice(n);
+        if (_held.IsEmpty) _reader.AdvanceTo(_held.Start);
+        return n;
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+}
