@@ -26,7 +26,7 @@ namespace IntelMQ.Experts;
     FieldsWritten = ["source.ip", "destination.ip"],
     Examples = [
         "intelmq run gethostbyname-expert < events.jsonl > resolved.jsonl",
-        "intelmq run gethostbyname-expert --set name_servers=[\"9.9.9.9\",\"149.112.112.112\"] --set fallback_to_url=true < events.jsonl",
+        "intelmq run gethostbyname-expert --set 'name_servers=[\"9.9.9.9\", \"149.112.112.112\"]' --set fallback_to_url=true < events.jsonl",
     ])]
 public sealed class GethostbynameExpert : IAsyncExpert
 {
@@ -58,7 +58,7 @@ public sealed class GethostbynameExpert : IAsyncExpert
         }
         catch (InvalidOperationException ex)
         {
-            throw new ConfigurationException($"gethostbyname-expert: {ex.Message}. Give the name servers with --set name_servers=[\"IP\"].");
+            throw new ConfigurationException($"gethostbyname-expert: {ex.Message}. Give the name servers, e.g. --set 'name_servers=[\"9.9.9.9\"]'.");
         }
         _cache = new LookupCache<string, IPAddress?>(options.CacheSize, TimeSpan.FromSeconds(options.CacheTtl), context.Clock);
         _overwrite = options.Overwrite;

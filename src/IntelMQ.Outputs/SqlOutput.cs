@@ -24,7 +24,7 @@ namespace IntelMQ.Outputs;
     FieldsRead = ["*"],
     Examples = [
         "intelmq run sql-output --set engine=sqlite --set database=/var/lib/intelmq/events.sqlite < events.jsonl",
-        "intelmq run sql-output --set engine=sqlite --set database=events.sqlite --set fields=[\"time.source\",\"source.ip\",\"classification.type\",\"extra\"] < events.jsonl",
+        "intelmq run sql-output --set engine=sqlite --set database=events.sqlite --set 'fields=[\"time.source\", \"source.ip\", \"classification.type\", \"extra\"]' < events.jsonl",
     ])]
 public sealed class SqlOutput : IOutput, IHealthCheck, IDisposable
 {
