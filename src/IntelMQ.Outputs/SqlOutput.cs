@@ -79,15 +79,15 @@ public sealed class SqlOutput : IOutput, IHealthCheck, IDisposable
     }
 
     /// <summary>Opens the database and checks that the table is there; throws with what an operator should do.</summary>
+    /// <remarks>On a connection of its own, so that a check never runs on the connection a batch is being written on.</remarks>
     public ValueTask CheckAsync(CancellationToken cancellationToken)
     {
         try
         {
-            Open();
+            OpenConnection().Dispose();
         }
         catch (SqliteException ex)
         {
-            Close();
             throw new InvalidOperationException($"sql-output: cannot use database '{_database}': {ex.Message}", ex);
         }
         return ValueTask.CompletedTask;
@@ -204,22 +204,23 @@ public sealed class SqlOutput : IOutput, IHealthCheck, IDisposable
         _ => PythonJson.Text(value),
     };
 
-    SqliteConnection Open()
+    SqliteConnection Open() => _connection ??= OpenConnection();
+
+    SqliteConnection OpenConnection()
     {
-        if (_connection is not null) return _connection;
         var connection = new SqliteConnection(_connectionString);
         try
         {
             connection.Open();
             if (!TableExists(connection, null))
                 throw new SqliteException($"no table or view '{_table}'; create it with the eventdb schema (intelmq_psql_initdb's output)", SQLitePCL.raw.SQLITE_ERROR);
+            return connection;
         }
         catch
         {
             connection.Dispose();
             throw;
         }
-        return _connection = connection;
     }
 
     bool TableExists(SqliteConnection connection, SqliteTransaction? transaction)
