@@ -64,6 +64,7 @@ public static class ManPage
         string s => $"`{s}`",
         bool b => b ? "`true`" : "`false`",
         Enum e => $"`{e.ToString().ToLowerInvariant()}`",
+        string[] list => $"`[{string.Join(", ", list)}]`",
         _ => $"`{Convert.ToString(value, CultureInfo.InvariantCulture)}`",
     };
 }
