@@ -12,12 +12,14 @@ namespace IntelMQ.Collectors;
         Every run reads the files of one directory whose names end with postfix (default .csv) or match glob, in
         name order, and hands each on as one report: the file's content is the report's body, its name is
         custom.file_name (IntelMQ's extra.file_name), from which the Shadowserver parser takes the report type.
-        Only once the report is confirmed by every output channel is the file deleted (delete_file), moved
-        (move_to), or, by default, remembered: the state records its name, size and modification time, so an
-        unchanged file is not sent again and a changed one is. A file that changes between being read and being
-        deleted or moved is left in place and sent again. Write files elsewhere and rename them into the
-        directory, so that none is read half-written. feed.* come from the run's name, provider, accuracy, code
-        and documentation settings (docs/collectors.md).
+        With chunk_size, a file is split at line ends into reports of at most that many bytes (for files larger
+        than a message may be), each beginning with the header line when chunk_replicate_header is true (the default).
+        Only once its report (its last part) is confirmed by every output channel is the file deleted
+        (delete_file), moved (move_to), or, by default, remembered: the state records its name, size and
+        modification time, so an unchanged file is not sent again and a changed one is. A file that changes
+        between being read and being deleted or moved is left in place and sent again. Write files elsewhere and
+        rename them into the directory, so that none is read half-written. feed.* come from the run's name,
+        provider, accuracy, code and documentation settings (docs/collectors.md).
         """,
     FieldsWritten = ["custom.file_name"],
     Examples = [
@@ -32,22 +34,23 @@ public sealed class FileCollector : ICollector
     readonly string _pattern;
     readonly bool _delete;
     readonly string? _moveTo;
+    readonly long? _chunkSize;
+    readonly bool _replicateHeader;
 
-    /// <exception cref="ConfigurationException">No such directory, both delete_file and move_to, a pattern that would delete every file, or chunk_size.</exception>
+    /// <exception cref="ConfigurationException">No such directory, both delete_file and move_to, or a pattern that would delete or move every file.</exception>
     public FileCollector(FileCollectorOptions options)
     {
         if (options.Path is not { Length: > 0 } path)
             throw new ConfigurationException("file-collector: option 'path' is missing: the directory to read, e.g. --set path=/var/spool/intelmq/shadowserver");
         if (!Directory.Exists(path))
             throw new ConfigurationException($"file-collector: path '{path}' is not a directory.");
-        if (options.ChunkSize is not null)
-            throw new ConfigurationException("file-collector: chunk_size is not supported: a report is one message of up to max_report_size bytes (64 MB by default). "
-                                             + "Raise max_report_size, or split the file before it is collected; remove chunk_size.");
         if (options.DeleteFile && options.MoveTo is { Length: > 0 })
             throw new ConfigurationException("file-collector: give delete_file or move_to, not both.");
         _directory = System.IO.Path.GetFullPath(path);
         _pattern = options.Glob is { Length: > 0 } glob ? glob : "*" + options.Postfix;
         _delete = options.DeleteFile;
+        _chunkSize = options.ChunkSize;
+        _replicateHeader = options.ChunkReplicateHeader;
         if (_pattern == "*" && (_delete || options.MoveTo is { Length: > 0 }))
             throw new ConfigurationException($"file-collector: with neither postfix nor glob every file in {_directory} would be {(_delete ? "deleted" : "moved")}; give a postfix (e.g. .csv) or a glob.");
         if (options.MoveTo is { Length: > 0 } moveTo)
@@ -89,15 +92,73 @@ public sealed class FileCollector : ICollector
             {
                 continue; // taken away since the listing
             }
-            var report = new Event(MessageKind.Report);
-            report.Add(FileNameField, file.Name);
-            yield return new CollectedReport(report, body)
+            var checkpoint = new Dictionary<string, string?> { [key] = seen };
+            Func<CancellationToken, ValueTask>? commit = _delete || _moveTo is not null ? _ => Complete(file.FullName, seen) : null;
+            if (_chunkSize is not { } chunkSize)
             {
-                Checkpoint = new Dictionary<string, string?> { [key] = seen },
-                Commit = _delete || _moveTo is not null ? _ => Complete(file.FullName, seen) : null,
-                Origin = file.FullName,
-            };
+                yield return new CollectedReport(Report(file.Name), body) { Checkpoint = checkpoint, Commit = commit, Origin = file.FullName };
+                continue;
+            }
+            using (body)
+            {
+                var number = 0;
+                // Only the last part carries the checkpoint and the commit: a run stopped between parts sends the whole file again.
+                foreach (var (part, last) in Parts(body, chunkSize))
+                    yield return new CollectedReport(Report(file.Name), part)
+                    {
+                        Checkpoint = last ? checkpoint : new Dictionary<string, string?>(),
+                        Commit = last ? commit : null,
+                        Origin = $"{file.FullName} (part {++number})",
+                    };
+            }
         }
+    }
+
+    static Event Report(string fileName)
+    {
+        var report = new Event(MessageKind.Report);
+        report.Add(FileNameField, fileName);
+        return report;
+    }
+
+    // IntelMQ's chunking: parts of at most chunk_size bytes split at line ends (a longer line is a part of its own),
+    // the first line repeated at the top of every part with chunk_replicate_header. Memory holds one part.
+    IEnumerable<(MemoryStream Part, bool Last)> Parts(Stream body, long chunkSize)
+    {
+        var input = new BufferedStream(body, 1 << 16);
+        var line = new MemoryStream();
+        var part = new MemoryStream();
+        byte[]? header = null;
+        var rows = false;
+        while (ReadLine(input, line))
+        {
+            if (header is null) header = line.ToArray();
+            else
+            {
+                if (rows && part.Length + line.Length > chunkSize)
+                {
+                    part.Position = 0;
+                    yield return (part, false);
+                    part = new MemoryStream();
+                    if (_replicateHeader) part.Write(header);
+                }
+                rows = true;
+            }
+            line.WriteTo(part);
+            line.SetLength(0);
+        }
+        part.Position = 0;
+        yield return (part, true);
+    }
+
+    static bool ReadLine(Stream input, MemoryStream line)
+    {
+        for (int b; (b = input.ReadByte()) >= 0;)
+        {
+            line.WriteByte((byte)b);
+            if (b == '\n') return true;
+        }
+        return line.Length > 0;
     }
 
     // Size and modification time: what tells an unchanged file from a changed one without reading it again.

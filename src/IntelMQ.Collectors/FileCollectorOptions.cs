@@ -20,9 +20,9 @@ public sealed record FileCollectorOptions
     [Option("Move a file into this directory once its report is handed on (created when missing).")]
     public string? MoveTo { get; set; }
 
-    [Option("IntelMQ's splitting of large files into reports of this many bytes: not supported, see max_report_size. Only null (IntelMQ's default) is accepted.")]
+    [Option("Split a file into reports of at most this many bytes, at line ends (a longer line is a report of its own); for files larger than max_report_size. Default: one report per file.", Min = 1)]
     public long? ChunkSize { get; set; }
 
-    [Option("IntelMQ's header repetition for chunk_size; accepted for compatibility, and without chunk_size without effect.")]
+    [Option("With chunk_size: repeat the file's first line (a CSV header) at the top of every part.")]
     public bool ChunkReplicateHeader { get; set; } = true;
 }

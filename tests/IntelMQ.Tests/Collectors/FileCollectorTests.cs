@@ -44,7 +44,7 @@ public sealed class FileCollectorTests : IDisposable
     }
 
     [Theory]
-    [InlineData("{\"path\": \"INBOX\", \"chunk_size\": 384000000}", "chunk_size is not supported")]
+    [InlineData("{\"path\": \"INBOX\", \"chunk_size\": 0}", "'chunk_size' is 0, outside 1..")]
     [InlineData("{\"path\": \"INBOX\", \"postfix\": \"\", \"delete_file\": true}", "every file in")]
     [InlineData("{\"path\": \"INBOX\", \"delete_file\": true, \"move_to\": \"INBOX/done\"}", "delete_file or move_to, not both")]
     [InlineData("{\"path\": \"INBOX/missing\"}", "is not a directory")]
@@ -55,6 +55,23 @@ public sealed class FileCollectorTests : IDisposable
         var values = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(json.Replace("INBOX", _inbox))!.ToDictionary(p => p.Key, p => (object?)p.Value);
         var error = Assert.Throws<ConfigurationException>(() => program.Create(OptionBinder.Bind(program, values), ProgramContext.Default));
         Assert.Contains(message, error.Message);
+    }
+
+    [Theory]
+    [InlineData(true, new[] { "h\na\nb\n", "h\nccc\n", "h\ndddddddddd\n", "h\ne" })]
+    [InlineData(false, new[] { "h\na\nb\n", "ccc\n", "dddddddddd\n", "e" })]
+    public async Task Chunk_size_splits_a_file_at_line_ends_and_only_the_last_part_commits_it(bool replicateHeader, string[] expected)
+    {
+        File.WriteAllText(Path.Combine(_inbox, "big.csv"), "h\na\nb\nccc\ndddddddddd\ne");
+        var collector = new FileCollector(new() { Path = _inbox, ChunkSize = 6, ChunkReplicateHeader = replicateHeader, DeleteFile = true });
+
+        var parts = new List<(string Body, int Checkpoint, bool Commits)>();
+        await foreach (var report in collector.CollectAsync(new NoState(), TestContext.Current.CancellationToken))
+            await using (report)
+                parts.Add((new StreamReader(report.Body).ReadToEnd(), report.Checkpoint.Count, report.Commit is not null));
+
+        Assert.Equal(expected, parts.Select(p => p.Body));
+        Assert.Equal(Enumerable.Repeat((0, false), expected.Length - 1).Append((1, true)), parts.Select(p => (p.Checkpoint, p.Commits)));
     }
 
     [Fact]

@@ -119,6 +119,20 @@ public sealed class CollectorHostTests : IDisposable
     }
 
     [Fact]
+    public async Task A_file_in_parts_is_deleted_only_after_its_last_part_is_handed_on()
+    {
+        var path = Drop("big.csv", "ip\n192.0.2.1\n192.0.2.2\n192.0.2.3\n");
+        var channel = new FlakyChannel(failures: 0, onSend: () => Assert.True(File.Exists(path)));
+
+        var summary = await RunAsync(FileCollector(new FileCollectorOptions { Path = Inbox, DeleteFile = true, ChunkSize = 16 }, "flaky:"), channel.Catalog());
+
+        Assert.Equal(3, summary.Events);
+        Assert.Equal(["ip\n192.0.2.1\n", "ip\n192.0.2.2\n", "ip\n192.0.2.3\n"],
+            channel.Delivered.Select(m => (string)EventJson.Read(m).Single()["event.original"]!));
+        Assert.False(File.Exists(path));
+    }
+
+    [Fact]
     public async Task A_hand_off_that_never_succeeds_commits_nothing_and_the_report_comes_with_the_next_run()
     {
         var path = Drop("scan.csv", "ip\n192.0.2.1\n");
