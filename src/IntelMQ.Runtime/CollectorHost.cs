@@ -34,13 +34,15 @@ public sealed class CollectorHost : IAsyncDisposable
     readonly List<(IOutputChannel Channel, MessageEncoder Encoder)> _outputs = [];
     long _collected, _handedOn;
 
-    /// <exception cref="ConfigurationException">Not a collector, an output path other than _default, another process holds the state, or the collector refuses its options.</exception>
+    /// <exception cref="ConfigurationException">Not a collector, no output or one on a path other than _default, another process holds the state, or the collector refuses its options.</exception>
     public CollectorHost(CollectorHostOptions options, ChannelCatalog catalog, ChannelContext context)
     {
         if (options.Program.Kind != ProgramKind.Collector)
             throw new ConfigurationException($"{options.Program.Name} is {options.Program.Kind.ToString().ToLowerInvariant()}, not a collector.");
         if (options.Outputs.Keys.FirstOrDefault(p => p != DefaultPath) is { } path)
             throw new ConfigurationException($"a collector sends its reports to {DefaultPath} only; remove the output path '{path}'.");
+        if (options.Outputs.GetValueOrDefault(DefaultPath) is not { Count: > 0 })
+            throw new ConfigurationException("a collector needs somewhere to send its reports: give --output URI (e.g. redis://localhost:6379/2?queue=shadowserver-parser-queue).");
         if (options.MaxReportSize is < 1 or > MaxMessageSize)
             throw new ConfigurationException($"max_report_size must be from 1 to {MaxMessageSize} bytes (a report is one message); got {options.MaxReportSize}.");
         _options = options;
@@ -51,7 +53,7 @@ public sealed class CollectorHost : IAsyncDisposable
         {
             _collector = (ICollector)options.Program.Create(options.Options, options.Context);
             _dump = new DumpWriter(options.DumpPath, _id);
-            foreach (var uri in options.Outputs.GetValueOrDefault(DefaultPath, []))
+            foreach (var uri in options.Outputs[DefaultPath])
             {
                 var channel = catalog.OpenOutput(uri, context);
                 _outputs.Add((channel, new MessageEncoder(options.OutFormat ?? channel.Format, options.Context.Producer)));

@@ -223,12 +223,15 @@ public sealed class CollectorHostTests : IDisposable
         Assert.Contains("feed server down", error.Message);
     }
 
-    [Fact]
-    public void A_collector_sends_to_default_only()
+    [Theory]
+    [InlineData("matched", "remove the output path 'matched'")]
+    [InlineData(null, "give --output URI")]
+    public void A_collector_sends_to_default_and_nowhere_else(string? path, string message)
     {
-        var options = FileCollector() with { Outputs = new Dictionary<string, IReadOnlyList<string>> { ["_default"] = ["stdout:"], ["matched"] = ["stdout:"] } };
-        var error = Assert.Throws<ConfigurationException>(() => new CollectorHost(options, ChannelCatalog.WithBuiltIns(), new ChannelContext("files", 0, _log)));
-        Assert.Contains("remove the output path 'matched'", error.Message);
+        var outputs = path is null ? new Dictionary<string, IReadOnlyList<string>> { ["_default"] = [] }
+            : new Dictionary<string, IReadOnlyList<string>> { ["_default"] = ["stdout:"], [path] = ["stdout:"] };
+        var error = Assert.Throws<ConfigurationException>(() => new CollectorHost(FileCollector() with { Outputs = outputs }, ChannelCatalog.WithBuiltIns(), new ChannelContext("files", 0, _log)));
+        Assert.Contains(message, error.Message);
     }
 
     // Stops the run as its report is taken: the report is in hand, so it is handed on before the host stops.
