@@ -6,6 +6,7 @@ namespace IntelMQ.Cli;
 public static class Programs
 {
     public static ProgramCatalog Catalog { get; } = new([
+        typeof(Collectors.FileCollector).Assembly,
         typeof(Parsers.Shadowserver.ShadowserverParser).Assembly,
         typeof(Experts.TaxonomyExpert).Assembly,
         typeof(Outputs.FileOutput).Assembly,

@@ -6,6 +6,7 @@ namespace IntelMQ.Tests.Contract;
 public sealed class LayeringTests
 {
     public static TheoryData<string> Families() => new(
+        typeof(global::IntelMQ.Collectors.FileCollector).Assembly.GetName().Name!,
         typeof(global::IntelMQ.Parsers.Shadowserver.ShadowserverParser).Assembly.GetName().Name!,
         typeof(global::IntelMQ.Experts.TaxonomyExpert).Assembly.GetName().Name!,
         typeof(global::IntelMQ.Outputs.FileOutput).Assembly.GetName().Name!,
