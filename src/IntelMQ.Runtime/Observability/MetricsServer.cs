@@ -58,6 +58,7 @@ public sealed class MetricsServer : IAsyncDisposable
                 o.TargetInfoEnabled = false;
             })
             .Build();
+        metrics.StartSeries();
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "intelmq" });
         builder.WebHost.UseKestrelCore().ConfigureKestrel(o => o.Listen(endPoint));
         builder.Services.AddRoutingCore();

@@ -19,13 +19,16 @@ public sealed class RunMetrics : IDisposable
     static readonly double[] DurationBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 
     readonly KeyValuePair<string, object?>[] _labels;
+    readonly string[] _paths;
     readonly Counter<long> _messagesReceived, _eventsReceived, _eventsSent, _eventsDropped, _dumped, _retries;
     readonly Histogram<double> _batchDuration;
     IReadOnlyList<(string Queue, IQueueDepth Channel)> _queues = [];
     volatile QueueReading[] _readings = [];
 
-    public RunMetrics(string program, string id)
+    /// <param name="paths">The output paths the program may send on, whose series start at 0.</param>
+    public RunMetrics(string program, string id, IEnumerable<string>? paths = null)
     {
+        _paths = [.. paths ?? []];
         Program = program;
         Id = id;
         _labels = [new("program", program), new("id", id)];
@@ -99,6 +102,16 @@ public sealed class RunMetrics : IDisposable
         foreach (var reading in _readings)
             if (value(reading) is { } v)
                 yield return new Measurement<long>(v, new TagList { _labels[0], _labels[1], new("queue", reading.Queue) });
+    }
+
+    /// <summary>
+    /// Adds 0 to every counter, once a listener is there to see it (measurements before are not kept), so that each
+    /// series shows from the start rather than at its first event, and rate() sees the first increase.
+    /// </summary>
+    internal void StartSeries()
+    {
+        foreach (var counter in (Counter<long>[])[_messagesReceived, _eventsReceived, _eventsDropped, _dumped, _retries]) counter.Add(0, _labels);
+        foreach (var path in _paths) EventsSent(path, 0);
     }
 
     public void Dispose() => Meter.Dispose();

@@ -66,6 +66,28 @@ public sealed class MetricsServerTests
     }
 
     [Fact]
+    public async Task Counters_show_0_before_the_first_batch()
+    {
+        using var metrics = new RunMetrics("file", "file-output", ["_default"]);
+        await using var server = await MetricsServer.StartAsync("127.0.0.1:0", metrics, Ready, Cancel);
+
+        var text = await Http.GetStringAsync($"http://{server.EndPoint}/metrics", Cancel);
+
+        const string labels = "id=\"file-output\",program=\"file\"";
+        Assert.Equal(
+            [
+                $"intelmq_dumped_total{{{labels}}} 0",
+                $"intelmq_events_dropped_total{{{labels}}} 0",
+                $"intelmq_events_received_total{{{labels}}} 0",
+                $"intelmq_events_sent_total{{id=\"file-output\",path=\"_default\",program=\"file\"}} 0",
+                $"intelmq_messages_received_total{{{labels}}} 0",
+                $"intelmq_retries_total{{{labels}}} 0",
+                $"intelmq_up{{{labels}}} 1",
+            ],
+            text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith('#')).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task Scrape_shows_only_its_own_instance_when_several_run_in_one_process()
     {
         using var mine = new RunMetrics("taxonomy", "mine");
