@@ -22,10 +22,15 @@ public sealed class ShadowserverParserTests
     {
         public List<Event> Events { get; } = [];
         public List<(string Position, string Content, Exception Error)> Rejected { get; } = [];
+        public List<byte[]> RejectedBytes { get; } = [];
         public void Emit(Event ev, string path = "_default") => Events.Add(ev);
         public List<(Event Event, string Reason)> Dropped { get; } = [];
         public void Reject(string position, string content, Exception error) => Rejected.Add((position, content, error));
-        public void Reject(string position, ReadOnlySpan<byte> content, Exception error) => Rejected.Add((position, System.Text.Encoding.Latin1.GetString(content), error));
+        public void Reject(string position, ReadOnlySpan<byte> content, Exception error)
+        {
+            Rejected.Add((position, Encoding.Latin1.GetString(content), error));
+            RejectedBytes.Add(content.ToArray());
+        }
         public void Drop(Event ev, string reason) => Dropped.Add((ev, reason));
     }
 
@@ -35,6 +40,16 @@ public sealed class ShadowserverParserTests
         ((IParser)new ShadowserverParser(options)).Parse(Report(fileName), new StringReader(csv), output);
         return output;
     }
+
+    static Collector RunBytes(byte[] csv, string fileName = "2024-05-01-scan_smb-geo.csv", ShadowserverParserOptions? options = null)
+    {
+        var output = new Collector();
+        ((IStreamParser)new ShadowserverParser(options)).Parse(Report(fileName), new MemoryStream(csv), output);
+        return output;
+    }
+
+    static string SmbRow(string ip, string hostname = "") =>
+        $"\"2024-05-01 10:00:00\",\"{ip}\",\"445\",\"{hostname}\",\"smb\",\"64496\",\"AT\",\"\",\"\",\"\",\"\",\"\"\n";
 
     [Fact]
     public void The_parser_is_a_plain_library_class()
@@ -124,6 +139,79 @@ public sealed class ShadowserverParserTests
         var output = Run(SmbHeader + "\n\"2024-05-01 10:00:00\",\"192.0.2.1\",\"445\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"surplus\"\n");
         Assert.Empty(output.Events);
         Assert.Contains("13 fields", Assert.Single(output.Rejected).Error.Message);
+    }
+
+    [Fact]
+    public void A_row_that_is_not_utf8_is_rejected_byte_for_byte_and_the_other_rows_parse()
+    {
+        byte[] bad = [.. Encoding.UTF8.GetBytes("\"2024-05-01 10:00:00\",\"192.0.2.2\",\"445\",\"h"), 0xFF, 0xC3,
+            .. Encoding.UTF8.GetBytes("\",\"smb\",\"64496\",\"AT\",\"\",\"\",\"\",\"\",\"\"")];
+        byte[] csv = [.. Encoding.UTF8.GetBytes(SmbHeader + "\n" + SmbRow("192.0.2.1")), .. bad, (byte)'\n', .. Encoding.UTF8.GetBytes(SmbRow("192.0.2.3"))];
+        var output = RunBytes(csv);
+        Assert.Equal(["192.0.2.1", "192.0.2.3"], output.Events.Select(e => (string)e["source.ip"]!));
+        Assert.Equal("line 3", Assert.Single(output.Rejected).Position);
+        Assert.Contains("not valid UTF-8", output.Rejected[0].Error.Message);
+        Assert.Equal(bad, Assert.Single(output.RejectedBytes));
+    }
+
+    [Fact]
+    public void A_row_over_max_row_size_is_rejected_with_a_bounded_prefix_and_the_next_rows_parse()
+    {
+        var huge = SmbRow("192.0.2.2", new string('a', 20_000_000));
+        var output = RunBytes(Encoding.UTF8.GetBytes(SmbHeader + "\n" + SmbRow("192.0.2.1") + huge + SmbRow("192.0.2.3")));
+        Assert.Equal(["192.0.2.1", "192.0.2.3"], output.Events.Select(e => (string)e["source.ip"]!));
+        var (position, content, error) = Assert.Single(output.Rejected);
+        Assert.Equal("line 3", position);
+        Assert.Contains("max_row_size", error.Message);
+        Assert.Contains("first 65536 bytes", error.Message);
+        Assert.Equal(huge[..65536], content);
+    }
+
+    [Fact]
+    public void A_cell_over_max_cell_size_fails_its_row_only()
+    {
+        var output = Run(SmbHeader + "\n" + SmbRow("192.0.2.1", new string('a', 5000)) + SmbRow("192.0.2.2"), options: new() { FileName = "scan_smb", MaxCellSize = 4096 });
+        Assert.Equal("192.0.2.2", (string)Assert.Single(output.Events)["source.ip"]!);
+        Assert.Contains("cell 4 is 5000 bytes long, over max_cell_size (4096)", Assert.Single(output.Rejected).Error.Message);
+    }
+
+    [Fact]
+    public void A_quote_never_closed_fails_its_line_and_reading_resumes_at_the_next()
+    {
+        var output = Run(SmbHeader + "\n" + SmbRow("192.0.2.1") + "\"2024-05-01 10:00:00\",\"192.0.2.2\n" + SmbRow("192.0.2.3"));
+        Assert.Equal(["192.0.2.1", "192.0.2.3"], output.Events.Select(e => (string)e["source.ip"]!));
+        Assert.Equal("line 3", Assert.Single(output.Rejected).Position);
+        Assert.Contains("quote", output.Rejected[0].Error.Message);
+    }
+
+    [Fact]
+    public void A_row_of_nul_bytes_is_a_failed_row_not_an_event()
+    {
+        byte[] csv = [.. Encoding.UTF8.GetBytes(SmbHeader + "\n"), 0, 0, 0, 0, (byte)'\n', .. Encoding.UTF8.GetBytes(SmbRow("192.0.2.1"))];
+        var output = RunBytes(csv);
+        Assert.Equal("192.0.2.1", (string)Assert.Single(output.Events)["source.ip"]!);
+        Assert.Equal("line 2", Assert.Single(output.Rejected).Position);
+        Assert.Equal("\0\0\0\0", output.Rejected[0].Content);
+        Assert.Contains("required column 'timestamp' is empty", output.Rejected[0].Error.Message);
+    }
+
+    [Fact]
+    public void A_row_without_a_required_cell_is_a_failed_row()
+    {
+        var output = Run(SmbHeader + "\n\"2024-05-01 10:00:00\"\n" + SmbRow("") + SmbRow("192.0.2.3"));
+        Assert.Equal("192.0.2.3", (string)Assert.Single(output.Events)["source.ip"]!);
+        Assert.Equal(["line 2", "line 3"], output.Rejected.Select(r => r.Position));
+        Assert.Contains("required column 'ip' is missing", output.Rejected[0].Error.Message);
+        Assert.Contains("required column 'ip' is empty", output.Rejected[1].Error.Message);
+    }
+
+    [Fact]
+    public void A_byte_order_mark_and_crlf_line_ends_are_not_data()
+    {
+        byte[] csv = [0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes((SmbHeader + "\n" + SmbRow("192.0.2.1", "h.example")).Replace("\n", "\r\n"))];
+        var ev = Assert.Single(RunBytes(csv).Events);
+        Assert.Equal("h.example", ev["source.reverse_dns"]);
+        Assert.Equal(SmbHeader + "\r\n" + SmbRow("192.0.2.1", "h.example").TrimEnd(), ev["event.original"]);
     }
 
     [Fact]
