@@ -149,13 +149,12 @@ public sealed partial class ShadowserverParser : IParser, IStreamParser
         Func<string, string?> column = name => index.TryGetValue(name, out var i) ? values[i] : null;
         while (csv.Read())
         {
-            var position = $"line {csv.Line}";
             var fieldCount = csv.CellCount;
             var problem = csv.Problem
                           ?? (fieldCount > columns.Length ? $"the row has {fieldCount} fields, the header {columns.Length}" : MissingRequired(csv, required, columns));
             if (problem is not null)
             {
-                Reject(rejects, position, csv, new InvalidDataException(problem));
+                Reject(rejects, csv, new InvalidDataException(problem));
                 continue;
             }
             for (var i = 0; i < columns.Length; i++) values[i] = i < fieldCount ? csv.GetString(i) : null;
@@ -167,7 +166,7 @@ public sealed partial class ShadowserverParser : IParser, IStreamParser
             }
             catch (Exception ex) when (ex is InvalidFieldException or FormatException or OverflowException or RowException)
             {
-                Reject(rejects, position, csv, ex);
+                Reject(rejects, csv, ex);
                 continue;
             }
             yield return ev;
@@ -185,8 +184,9 @@ public sealed partial class ShadowserverParser : IParser, IStreamParser
         return null;
     }
 
-    static void Reject(IEmitter rejects, string position, Utf8CsvReader csv, Exception error)
+    static void Reject(IEmitter rejects, Utf8CsvReader csv, Exception error)
     {
+        var position = $"line {csv.Line}";
         if (csv.IsText) rejects.Reject(position, Encoding.UTF8.GetString(csv.Record), error);
         else rejects.Reject(position, csv.Record, error);
     }

@@ -20,7 +20,7 @@ public sealed record ShadowserverParserOptions
     [Option("Where --self-update-db fetches the schema from.")]
     public string SchemaUrl { get; set; } = ShadowserverSchema.PublishedUrl;
 
-    [Option("The longest cell, in bytes, a row may have; a row with a longer one is rejected (its first 64 KiB go to the dump) and the report goes on.", Min = 1024, Max = int.MaxValue)]
+    [Option("The longest cell, in characters, a row may have; a row with a longer one is rejected (its first 64 KiB go to the dump) and the report goes on.", Min = 1024, Max = int.MaxValue)]
     public int MaxCellSize { get; set; } = 1 << 20;
 
     [Option("The longest row, in bytes; a longer row is rejected (its first 64 KiB go to the dump) and reading resumes at the next line. Bounds the memory a report takes.", Min = 1024, Max = 1 << 30)]

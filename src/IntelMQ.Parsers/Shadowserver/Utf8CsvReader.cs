@@ -1,4 +1,4 @@
-using System.Text;
+using System.Buffers;
 using System.Text.Unicode;
 
 namespace IntelMQ.Parsers.Shadowserver;
@@ -35,8 +35,8 @@ public sealed class Utf8CsvReader
     int[] _cellStarts = new int[32];
     int[] _cellLengths = new int[32];
     bool[] _cellEscaped = new bool[32];
-    byte[] _scratch = [];
-    byte[]? _cleaned; // the record without NUL bytes, when it had some
+    char[] _chars = new char[1024]; // the current record decoded
+    int _textLength;
 
     public Utf8CsvReader(Stream stream, int maxCellSize = 1 << 20, int maxRowSize = 16 << 20)
     {
@@ -71,54 +71,45 @@ public sealed class Utf8CsvReader
             if (_length > 0 || Problem is not null) break;
         }
         CellCount = 0;
-        _cleaned = null;
         var record = Record;
-        IsText = Utf8.IsValid(record);
+        // One pass decodes and validates; a UTF-16 text never has more units than its UTF-8 bytes.
+        if (_chars.Length < record.Length) _chars = new char[Math.Max(record.Length, _chars.Length * 2)];
+        var status = Utf8.ToUtf16(record, _chars, out var read, out var written, replaceInvalidSequences: false);
+        IsText = status == OperationStatus.Done;
         if (Problem is not null) return true;
         if (!IsText)
         {
-            Problem = $"the row is not valid UTF-8 (at byte {InvalidAt(record)} of {record.Length})";
+            Problem = $"the row is not valid UTF-8 (at byte {read} of {record.Length})";
             return true;
         }
-        // NUL bytes are dropped, as IntelMQ drops them; the record keeps its bytes for the dump.
-        if (record.Contains((byte)0))
+        // NUL characters are dropped, as IntelMQ drops them; the record keeps its bytes for the dump.
+        if (_chars.AsSpan(0, written).Contains('\0'))
         {
-            _cleaned = new byte[record.Length];
             var kept = 0;
-            foreach (var b in record)
-                if (b != 0) _cleaned[kept++] = b;
-            Array.Resize(ref _cleaned, kept);
-            record = _cleaned;
+            for (var i = 0; i < written; i++)
+                if (_chars[i] != '\0') _chars[kept++] = _chars[i];
+            written = kept;
         }
-        Problem = Split(record);
+        _textLength = written;
+        Problem = Split(_chars.AsSpan(0, written));
         return true;
     }
 
     /// <summary>The text of cell <paramref name="index"/>, unquoted.</summary>
     public string GetString(int index)
     {
-        var cell = Cells.Slice(_cellStarts[index], _cellLengths[index]);
-        if (!_cellEscaped[index]) return Encoding.UTF8.GetString(cell);
-        if (_scratch.Length < cell.Length) _scratch = new byte[cell.Length];
-        var n = 0;
-        for (var i = 0; i < cell.Length; i++)
-        {
-            _scratch[n++] = cell[i];
-            if (cell[i] == (byte)'"') i++; // "" stands for one quote
-        }
-        return Encoding.UTF8.GetString(_scratch, 0, n);
+        var cell = new string(_chars, _cellStarts[index], _cellLengths[index]);
+        return _cellEscaped[index] ? cell.Replace("\"\"", "\"", StringComparison.Ordinal) : cell;
     }
 
-    /// <summary>The length in bytes of cell <paramref name="index"/>, unquoted but with its quotes still doubled.</summary>
+    /// <summary>The length of cell <paramref name="index"/> in characters, unquoted but with its quotes still doubled.</summary>
     public int CellLength(int index) => _cellLengths[index];
 
-    /// <summary>The record as text, NUL bytes dropped (valid only when <see cref="Problem"/> is null).</summary>
-    public string RecordText() => Encoding.UTF8.GetString(Cells);
-
-    ReadOnlySpan<byte> Cells => _cleaned ?? Record;
+    /// <summary>The record as text, NUL characters dropped (valid only when <see cref="Problem"/> is null).</summary>
+    public string RecordText() => new(_chars, 0, _textLength);
 
     // Splits the record into cells; a quoted cell may hold commas, line ends and "" for a quote.
-    string? Split(ReadOnlySpan<byte> record)
+    string? Split(ReadOnlySpan<char> record)
     {
         var count = 0;
         var pos = 0;
@@ -132,30 +123,30 @@ public sealed class Utf8CsvReader
             }
             int start, length, after;
             var escaped = false;
-            if (pos < record.Length && record[pos] == (byte)'"')
+            if (pos < record.Length && record[pos] == '"')
             {
                 start = pos + 1;
                 var i = start;
                 while (true)
                 {
-                    var q = record[i..].IndexOf((byte)'"');
+                    var q = record[i..].IndexOf('"');
                     if (q < 0) return $"cell {count + 1} has no closing quote";
                     i += q + 1;
-                    if (i < record.Length && record[i] == (byte)'"') { escaped = true; i++; continue; }
+                    if (i < record.Length && record[i] == '"') { escaped = true; i++; continue; }
                     break;
                 }
                 length = i - 1 - start;
-                var comma = record[i..].IndexOf((byte)',');
-                after = comma < 0 ? record.Length : i + comma; // text after the closing quote is ignored, as lenient readers do
+                if (i == record.Length || record[i] == ',') after = i;
+                else after = record[i..].IndexOf(',') is var comma and >= 0 ? i + comma : record.Length; // text after the closing quote is ignored, as lenient readers do
             }
             else
             {
                 start = pos;
-                var comma = record[pos..].IndexOf((byte)',');
+                var comma = record[pos..].IndexOf(',');
                 after = comma < 0 ? record.Length : pos + comma;
                 length = after - start;
             }
-            if (length > _maxCellSize) return $"cell {count + 1} is {length} bytes long, over max_cell_size ({_maxCellSize})";
+            if (length > _maxCellSize) return $"cell {count + 1} is {length} characters long, over max_cell_size ({_maxCellSize})";
             _cellStarts[count] = start;
             _cellLengths[count] = length;
             _cellEscaped[count] = escaped;
@@ -164,12 +155,6 @@ public sealed class Utf8CsvReader
             if (after >= record.Length) return null;
             pos = after + 1;
         }
-    }
-
-    static int InvalidAt(ReadOnlySpan<byte> bytes)
-    {
-        Utf8.ToUtf16(bytes, new char[bytes.Length], out var read, out _, replaceInvalidSequences: false);
-        return read;
     }
 
     // Frames the next record: a line end outside quotes ends it. Sets _start, _length, _next, Line and Problem.

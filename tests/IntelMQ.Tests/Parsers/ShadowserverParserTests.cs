@@ -172,7 +172,7 @@ public sealed class ShadowserverParserTests
     {
         var output = Run(SmbHeader + "\n" + SmbRow("192.0.2.1", new string('a', 5000)) + SmbRow("192.0.2.2"), options: new() { FileName = "scan_smb", MaxCellSize = 4096 });
         Assert.Equal("192.0.2.2", (string)Assert.Single(output.Events)["source.ip"]!);
-        Assert.Contains("cell 4 is 5000 bytes long, over max_cell_size (4096)", Assert.Single(output.Rejected).Error.Message);
+        Assert.Contains("cell 4 is 5000 characters long, over max_cell_size (4096)", Assert.Single(output.Rejected).Error.Message);
     }
 
     [Fact]
