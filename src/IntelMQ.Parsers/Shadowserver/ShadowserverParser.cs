@@ -23,7 +23,12 @@ namespace IntelMQ.Parsers.Shadowserver;
         file name (custom.file_name, IntelMQ's extra.file_name, as Shadowserver names its files: 2024-05-01-scan_smb-geo.csv),
         or the feedname option / the report's feed.name when it is a Shadowserver feed name. Each column is converted and
         validated as the schema says; columns the schema does not know, and values their field refuses, are kept under
-        custom.<column>. A row whose required value is missing or invalid goes to the dump with its line number.
+        custom.<column>. A row whose required value is missing, empty or invalid goes to the dump with its line number, and so
+        does a row that is not valid UTF-8 (byte for byte), is longer than max_row_size or has a cell longer than
+        max_cell_size (its first 64 KiB); reading resumes at the next line. A report whose header does not fit its report
+        type (an SMB report named scan_ntp) is refused with the report types it fits (header_mismatch).
+        Differences from IntelMQ 3.3: an empty convert_date/convert_date_utc cell gives no field, where IntelMQ gives
+        the day's midnight by the wall clock; a row with an empty required cell fails instead of giving a partial event.
         The schema is Shadowserver's published IntelMQ schema, built in; --self-update-db fetches the newest one.
         """,
     FieldsRead = ["event.original", "custom.file_name", "feed.*", "event.created"],
@@ -141,6 +146,12 @@ public sealed partial class ShadowserverParser : IParser, IStreamParser
             if (!index.ContainsKey(field.Column))
                 throw new InvalidDataException($"Required column '{field.Column}' not found in feed '{type.FeedName}'. Possible change in data format or misconfiguration.");
 
+        if (HeaderMismatchOf(type, columns) is { } mismatch)
+        {
+            if (_options.HeaderMismatch == HeaderMismatch.Refuse) throw new InvalidDataException(mismatch);
+            Reject(rejects, csv, new InvalidDataException(mismatch));
+        }
+
         var prototype = NewEventPrototype(report, type);
         var plan = new RowPlan(type, index, columns, prototype.Catalogue);
         var required = plan.RequiredColumns;
@@ -171,6 +182,24 @@ public sealed partial class ShadowserverParser : IParser, IStreamParser
             }
             yield return ev;
         }
+    }
+
+    /// <summary>Why the header does not fit the report type, or null: too many of its columns are not the type's.</summary>
+    string? HeaderMismatchOf(ShadowserverReportType type, string[] columns)
+    {
+        var unknown = Unknown(type, columns);
+        if (unknown.Count < 3 || unknown.Count <= columns.Length * _options.HeaderMismatchLimit) return null;
+        var fits = _schema.ReportTypes.Select(t => (t.FileName, Unknown: Unknown(t, columns).Count)).OrderBy(t => t.Unknown).ThenBy(t => t.FileName, StringComparer.Ordinal).ToList();
+        var best = fits.Where(t => t.Unknown == fits[0].Unknown).Take(4).Select(t => t.FileName);
+        return $"The report's header does not fit report type '{type.FileName}' ({type.FeedName}): {unknown.Count} of its {columns.Length} columns are not among that type's "
+               + $"({string.Join(", ", unknown.Take(6))}{(unknown.Count > 6 ? ", ..." : "")}). It fits {string.Join(" or ", best)} best: check the report's file name "
+               + "or the file_name/feedname option (header_mismatch: warn parses it anyway).";
+    }
+
+    static List<string> Unknown(ShadowserverReportType type, string[] columns)
+    {
+        var known = type.Required.Concat(type.Optional).Select(f => f.Column).ToHashSet(StringComparer.Ordinal);
+        return columns.Where(c => !known.Contains(c)).ToList();
     }
 
     // A required cell the row does not have, or has empty, fails the row: an event without it would be wrong, not partial.

@@ -127,6 +127,39 @@ public sealed class ShadowserverParserTests
         Assert.Contains("Accessible-SMB", error.Message);
     }
 
+    static string SchemaHeader(string reportType) =>
+        string.Join(",", ShadowserverSchema.BuiltIn.ByFileName(reportType)!.Required.Concat(ShadowserverSchema.BuiltIn.ByFileName(reportType)!.Optional)
+            .Select(f => f.Column).Distinct().Select(c => $"\"{c}\""));
+
+    [Fact]
+    public void A_report_of_another_type_is_refused_with_the_types_it_fits()
+    {
+        var csv = SchemaHeader("scan_smb") + "\n\"2024-05-01 10:00:00\",\"192.0.2.1\",\"445\"\n";
+        var error = Assert.Throws<InvalidDataException>(() => Run(csv, "2024-05-01-scan_ntp-geo.csv"));
+        Assert.Contains("does not fit report type 'scan_ntp'", error.Message);
+        Assert.Contains("smb_major_number", error.Message);
+        Assert.Contains("It fits scan6_smb or scan_smb best", error.Message);
+    }
+
+    [Fact]
+    public void With_header_mismatch_warn_the_header_is_dumped_and_the_rows_parse()
+    {
+        var csv = SchemaHeader("scan_smb") + "\n\"2024-05-01 10:00:00\",\"192.0.2.1\",\"445\"\n";
+        var output = Run(csv, options: new() { FileName = "scan_ntp", HeaderMismatch = HeaderMismatch.Warn });
+        Assert.Equal("192.0.2.1", Assert.Single(output.Events)["source.ip"]);
+        var (position, content, error) = Assert.Single(output.Rejected);
+        Assert.Equal("line 1", position);
+        Assert.StartsWith("\"timestamp\"", content);
+        Assert.Contains("does not fit report type 'scan_ntp'", error.Message);
+    }
+
+    [Fact]
+    public void A_few_columns_the_schema_does_not_know_are_not_a_mismatch()
+    {
+        var csv = SchemaHeader("scan_smb") + ",\"new_a\",\"new_b\",\"new_c\"\n\"2024-05-01 10:00:00\",\"192.0.2.1\",\"445\"\n";
+        Assert.Equal("192.0.2.1", Assert.Single(Run(csv).Events)["source.ip"]);
+    }
+
     [Fact]
     public void An_empty_report_is_an_error_not_silence()
     {
@@ -275,6 +308,62 @@ public sealed class ShadowserverParserTests
     [InlineData("scan_exchange_identifier", "exchange;webshell", "exchange-server-webshell")]
     public void Conversions(string name, string input, object? expected) =>
         Assert.Equal(expected, ShadowserverConversions.Get(name)(input, _ => null));
+
+    /// <summary>The audit against IntelMQ 3.3: each conversion on an empty cell, a sentinel, and a missing cell (null).</summary>
+    [Theory]
+    [InlineData("add_UTC_to_timestamp", "", null)]
+    [InlineData("convert_int", "", null)]
+    [InlineData("convert_int", " 42 ", 42L)]
+    [InlineData("convert_float", "", null)]
+    [InlineData("convert_bool", "", null)]
+    [InlineData("convert_bool", "enabled", true)]
+    [InlineData("convert_bool", "Disabled", false)]
+    [InlineData("convert_bool", "maybe", null)]
+    [InlineData("validate_to_none", "", null)]
+    [InlineData("validate_to_none", "Unknown", "Unknown")]
+    [InlineData("invalidate_zero", "", null)]
+    [InlineData("invalidate_zero", null, null)]
+    [InlineData("validate_ip", "", null)]
+    [InlineData("validate_ip", "0.0.0.0", null)]
+    [InlineData("validate_network", "", null)]
+    [InlineData("validate_network", "192.0.2.1", null)]
+    [InlineData("validate_fqdn", "", null)]
+    [InlineData("convert_date", "", null)] // IntelMQ gives today's midnight: wall-clock dependent, left out on purpose
+    [InlineData("convert_date_utc", "", null)]
+    [InlineData("force_base64", "", null)]
+    [InlineData("extract_cve_from_tag", "", null)]
+    [InlineData("extract_cve_from_tag", null, null)]
+    [InlineData("scan_exchange_taxonomy", "", "vulnerable")]
+    [InlineData("scan_exchange_type", "", "vulnerable-system")]
+    [InlineData("scan_exchange_identifier", "", "vulnerable-exchange-server")]
+    [InlineData("scan_exchange_identifier", null, null)]
+    public void Conversions_of_empty_cells_sentinels_and_missing_cells(string name, string? input, object? expected) =>
+        Assert.Equal(expected, ShadowserverConversions.Get(name)(input, _ => null));
+
+    [Fact]
+    public void An_empty_tag_still_classifies_an_exchange_server_as_vulnerable()
+    {
+        var type = ShadowserverSchema.BuiltIn.ByFileName("scan_exchange")!;
+        var columns = type.Required.Concat(type.Optional).Select(f => f.Column).Distinct().ToList();
+        var row = columns.Select(c => c switch { "timestamp" => "2024-05-01 10:00:00", "ip" => "192.0.2.1", "port" => "443", _ => "" });
+        var csv = string.Join(",", columns.Select(c => $"\"{c}\"")) + "\n" + string.Join(",", row.Select(v => $"\"{v}\"")) + "\n";
+        var ev = Assert.Single(Run(csv, "2024-05-01-scan_exchange-geo.csv").Events);
+        Assert.Equal("vulnerable", ev["classification.taxonomy"]);
+        Assert.Equal("vulnerable-system", ev["classification.type"]);
+        Assert.Equal("vulnerable-exchange-server", ev["classification.identifier"]);
+    }
+
+    [Theory]
+    [InlineData("http_host", "c2.example", "/a", "http://c2.example/a")] // the host column of sinkhole reports
+    [InlineData("hostname", "h.example", "GET /a HTTP/1.1", "http://h.example/a")] // reports without one (sandbox_url) take the host name
+    [InlineData("none", "", "/a", null)] // no host at all: no URL, the path stays in custom
+    [InlineData("none", "", "http://full.example/a", "http://full.example/a")]
+    [InlineData("http_host", "c2.example", "", null)]
+    public void Http_host_and_url_takes_its_host_from_the_companion_column(string hostColumn, string host, string url, string? expected)
+    {
+        var row = new Dictionary<string, string?> { [hostColumn] = host };
+        Assert.Equal(expected, ShadowserverConversions.Get("convert_http_host_and_url")(url, c => row.GetValueOrDefault(c)));
+    }
 
     [Fact]
     public void Whole_row_conversions_read_the_other_columns()
