@@ -27,8 +27,8 @@ namespace IntelMQ.Parsers.Shadowserver;
         does a row that is not valid UTF-8 (byte for byte), is longer than max_row_size or has a cell longer than
         max_cell_size (its first 64 KiB); reading resumes at the next line. A report whose header does not fit its report
         type (an SMB report named scan_ntp) is refused with the report types it fits (header_mismatch).
-        Differences from IntelMQ 3.3: an empty convert_date/convert_date_utc cell gives no field, where IntelMQ gives
-        the day's midnight by the wall clock; a row with an empty required cell fails instead of giving a partial event.
+        A row with an empty required cell fails: it never becomes a partial event. Known difference from IntelMQ 3.3: an
+        empty convert_date/convert_date_utc cell gives no field, where IntelMQ gives the day's midnight by the wall clock.
         The schema is Shadowserver's published IntelMQ schema, built in; --self-update-db fetches the newest one.
         """,
     FieldsRead = ["event.original", "custom.file_name", "feed.*", "event.created"],
