@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using nietras.SeparatedValues;
 using IntelMQ.Core;
 using IntelMQ.Parsers.Shadowserver;
 
@@ -27,6 +28,7 @@ static class Program
           --keep-input  keep the generated CSV as FILE (one type and size only)
           --input       parse FILE, a CSV kept earlier, instead of generating one (for profiling)
           --stage       how far to go: read (CSV cells only), parse (events, not serialised), write (default)
+          --reader      for --stage read: utf8 (the parser's own byte reader, default), sylvan or sep (both on a UTF-8 StreamReader)
           --repeat      parse the input N times in the one process, a line each (for comparing versions on a busy machine)
         Each type and size runs in a fresh process, so every peak working set is that run's own.
         """;
@@ -39,6 +41,7 @@ static class Program
         var child = false;
         var stage = Stage.Write;
         var repeat = 1;
+        var reader = CsvReaderKind.Utf8;
         for (var i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -50,6 +53,7 @@ static class Program
                 case "--keep-input": keepInput = Next(); break;
                 case "--input": existing = Next(); break;
                 case "--stage": stage = Enum.Parse<Stage>(Next(), ignoreCase: true); break;
+                case "--reader": reader = Enum.Parse<CsvReaderKind>(Next(), ignoreCase: true); break;
                 case "--repeat": repeat = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--child": child = true; break;
                 case "-h" or "--help": Console.WriteLine(Usage); return 0;
@@ -65,12 +69,12 @@ static class Program
                 return 2;
             }
 
-        if (child) return Run(types[0], rows[0], output, keepInput, existing, stage, header: false);
+        if (child) return Run(types[0], rows[0], output, keepInput, existing, stage, reader, header: false);
         if (types.Count == 1 && rows.Count == 1)
         {
             var status = 0;
             for (var pass = 0; pass < repeat && status == 0; pass++)
-                status = Run(types[0], rows[0], output, keepInput, existing ?? (pass > 0 ? keepInput : null), stage, header: pass == 0);
+                status = Run(types[0], rows[0], output, keepInput, existing ?? (pass > 0 ? keepInput : null), stage, reader, header: pass == 0);
             return status;
         }
         if (output is not null || keepInput is not null || existing is not null)
@@ -83,14 +87,14 @@ static class Program
         foreach (var type in types)
             foreach (var n in rows)
             {
-                using var process = Process.Start(new ProcessStartInfo(Environment.ProcessPath!, ["--child", "--type", type, "--rows", n.ToString(CultureInfo.InvariantCulture), "--stage", stage.ToString()]))!;
+                using var process = Process.Start(new ProcessStartInfo(Environment.ProcessPath!, ["--child", "--type", type, "--rows", n.ToString(CultureInfo.InvariantCulture), "--stage", stage.ToString(), "--reader", reader.ToString()]))!;
                 process.WaitForExit();
                 if (process.ExitCode != 0) return process.ExitCode;
             }
         return 0;
     }
 
-    static int Run(string typeName, long rows, string? output, string? keepInput, string? existing, Stage stage, bool header)
+    static int Run(string typeName, long rows, string? output, string? keepInput, string? existing, Stage stage, CsvReaderKind csvReader, bool header)
     {
         var type = ShadowserverSchema.BuiltIn.ByFileName(typeName)!;
         var input = existing ?? keepInput ?? Path.Combine(Path.GetTempPath(), $"intelmq-bench-{Environment.ProcessId}-{typeName}.csv");
@@ -120,12 +124,12 @@ static class Program
             report.Add(DhoMapping.ToIdf("time.observation")!, "2024-05-02T00:00:00+00:00");
             var sink = new CountingStream(output is null ? null : File.Create(output));
             long events = 0, rejected = 0;
-            using (var reader = new StreamReader(input, System.Text.Encoding.UTF8, false, 1 << 16))
+            using (var body = new FileStream(input, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16))
             using (var writer = new MessageWriter(sink, MessageFormat.Ndjson, "intelmq-bench"))
             {
-                if (stage == Stage.Read) events = ReadCells(reader);
+                if (stage == Stage.Read) events = ReadCells(body, csvReader);
                 else
-                    foreach (var ev in parser.Parse(reader, report, (_, _, _) => rejected++))
+                    foreach (var ev in parser.Parse(body, report, (_, _, _) => rejected++))
                     {
                         if (stage == Stage.Write) writer.Write(ev);
                         events++;
@@ -157,15 +161,39 @@ static class Program
 
     enum Stage { Read, Parse, Write }
 
-    // The floor: the CSV reader producing every cell as a string, as the parser asks for them.
-    static long ReadCells(TextReader reader)
+    enum CsvReaderKind { Utf8, Sylvan, Sep }
+
+    // The floor: a CSV reader producing every cell as a string, as the parser asks for them.
+    static long ReadCells(Stream body, CsvReaderKind kind)
     {
-        using var csv = Sylvan.Data.Csv.CsvDataReader.Create(reader, new Sylvan.Data.Csv.CsvDataReaderOptions { HasHeaders = true, BufferSize = 1 << 16 });
         long rows = 0;
-        while (csv.Read())
+        switch (kind)
         {
-            for (var i = 0; i < csv.RowFieldCount; i++) _ = csv.GetString(i);
-            rows++;
+            case CsvReaderKind.Utf8:
+                var utf8 = new Utf8CsvReader(body);
+                utf8.Read();
+                while (utf8.Read())
+                {
+                    for (var i = 0; i < utf8.CellCount; i++) _ = utf8.GetString(i);
+                    rows++;
+                }
+                break;
+            case CsvReaderKind.Sylvan:
+                using (var csv = Sylvan.Data.Csv.CsvDataReader.Create(new StreamReader(body, System.Text.Encoding.UTF8, false, 1 << 16), new Sylvan.Data.Csv.CsvDataReaderOptions { HasHeaders = true, BufferSize = 1 << 16 }))
+                    while (csv.Read())
+                    {
+                        for (var i = 0; i < csv.RowFieldCount; i++) _ = csv.GetString(i);
+                        rows++;
+                    }
+                break;
+            case CsvReaderKind.Sep:
+                using (var sep = Sep.Reader(o => o with { Unescape = true, DisableColCountCheck = true }).From(new StreamReader(body, System.Text.Encoding.UTF8, false, 1 << 16)))
+                    foreach (var row in sep)
+                    {
+                        for (var i = 0; i < row.ColCount; i++) _ = row[i].ToString();
+                        rows++;
+                    }
+                break;
         }
         return rows;
     }

@@ -26,7 +26,7 @@ public static class ManPage
             foreach (var o in program.Options)
             {
                 var names = string.Join(", ", o.Aliases.Prepend(o.Name).Select(n => $"`{n}`"));
-                sb.Append(CultureInfo.InvariantCulture, $"| {names} | {o.TypeName} | {Show(o.Default)} | {o.Description} |\n");
+                sb.Append(CultureInfo.InvariantCulture, $"| {names} | {o.TypeName.Replace("|", "\\|")} | {Show(o.Default)} | {o.Description} |\n");
             }
             sb.Append('\n');
         }

@@ -19,11 +19,11 @@ public static class ShadowserverConversions
         ["convert_float"] = (v, _) => Empty(v) ? null : double.Parse(v!.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture),
         ["convert_bool"] = (v, _) => v?.Trim().ToLowerInvariant() switch
         {
-            "y" or "yes" or "true" or "1" => true,
-            "n" or "no" or "false" or "0" => false,
+            "y" or "yes" or "true" or "enabled" or "1" => true,
+            "n" or "no" or "false" or "disabled" or "0" => false,
             _ => null,
         },
-        ["validate_to_none"] = (v, _) => Empty(v) || v is "0" || v!.Equals("unknown", StringComparison.OrdinalIgnoreCase) ? null : v,
+        ["validate_to_none"] = (v, _) => Empty(v) || v is "0" or "unknown" ? null : v, // "Unknown" is a value, as in IntelMQ
         ["invalidate_zero"] = (v, _) => Empty(v) ? null
             : long.Parse(v!.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture) is var n && n != 0 ? n : null,
         ["validate_ip"] = (v, _) => Empty(v) ? null : FieldNormalizer.CanonicalIp(v!) is { } ip && ip != "0.0.0.0" ? ip : null,
@@ -36,9 +36,10 @@ public static class ShadowserverConversions
             : string.Join(";", v.Split(';').Where(t => t.StartsWith("cve-", StringComparison.OrdinalIgnoreCase))) is { Length: > 0 } cves ? cves : null,
         ["category_or_detail"] = (v, row) => !Empty(row("category")) ? row("category") : Empty(row("detail")) ? null : row("detail"),
         ["convert_http_host_and_url"] = HostAndUrl,
-        ["scan_exchange_taxonomy"] = (v, _) => Empty(v) ? null : IsWebshell(v!) ? "intrusions" : "vulnerable",
-        ["scan_exchange_type"] = (v, _) => Empty(v) ? null : IsWebshell(v!) ? "system-compromise" : "vulnerable-system",
-        ["scan_exchange_identifier"] = (v, _) => Empty(v) ? null : IsWebshell(v!) ? "exchange-server-webshell" : "vulnerable-exchange-server",
+        // The classification comes from the tag even when it is empty (a vulnerable server), as in IntelMQ; a missing cell gives none.
+        ["scan_exchange_taxonomy"] = (v, _) => v is null ? null : IsWebshell(v) ? "intrusions" : "vulnerable",
+        ["scan_exchange_type"] = (v, _) => v is null ? null : IsWebshell(v) ? "system-compromise" : "vulnerable-system",
+        ["scan_exchange_identifier"] = (v, _) => v is null ? null : IsWebshell(v) ? "exchange-server-webshell" : "vulnerable-exchange-server",
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     public static bool IsKnown(string name) => All.ContainsKey(name);

@@ -2,7 +2,6 @@ using System.Text;
 using System.Text.RegularExpressions;
 using IntelMQ.Core;
 using IntelMQ.Contract;
-using Sylvan.Data.Csv;
 
 namespace IntelMQ.Parsers.Shadowserver;
 
@@ -24,7 +23,12 @@ namespace IntelMQ.Parsers.Shadowserver;
         file name (custom.file_name, IntelMQ's extra.file_name, as Shadowserver names its files: 2024-05-01-scan_smb-geo.csv),
         or the feedname option / the report's feed.name when it is a Shadowserver feed name. Each column is converted and
         validated as the schema says; columns the schema does not know, and values their field refuses, are kept under
-        custom.<column>. A row whose required value is missing or invalid goes to the dump with its line number.
+        custom.<column>. A row whose required value is missing, empty or invalid goes to the dump with its line number, and so
+        does a row that is not valid UTF-8 (byte for byte), is longer than max_row_size or has a cell longer than
+        max_cell_size (its first 64 KiB); reading resumes at the next line. A report whose header does not fit its report
+        type (an SMB report named scan_ntp) is refused with the report types it fits (header_mismatch).
+        A row with an empty required cell fails: it never becomes a partial event. Known difference from IntelMQ 3.3: an
+        empty convert_date/convert_date_utc cell gives no field, where IntelMQ gives the day's midnight by the wall clock.
         The schema is Shadowserver's published IntelMQ schema, built in; --self-update-db fetches the newest one.
         """,
     FieldsRead = ["event.original", "custom.file_name", "feed.*", "event.created"],
@@ -34,7 +38,7 @@ namespace IntelMQ.Parsers.Shadowserver;
         "intelmq run shadowserver-parser --raw --set file_name=2024-05-01-scan_smb-geo.csv < scan_smb.csv",
         "intelmq run intelmq.bots.parsers.shadowserver.parser --in-format dho --out-format dho < reports.jsonl",
     ])]
-public sealed partial class ShadowserverParser : IParser
+public sealed partial class ShadowserverParser : IParser, IStreamParser
 {
     static readonly string FileNameField = DhoMapping.ToIdf("extra.file_name")!;
     static readonly string FeedNameField = DhoMapping.ToIdf("feed.name")!;
@@ -73,20 +77,28 @@ public sealed partial class ShadowserverParser : IParser
     public ShadowserverSchema Schema => _schema;
 
     /// <summary>Parses a report body; <paramref name="onRowError"/> hears about each failed row (line number, row text, error).</summary>
-    public IEnumerable<Event> Parse(TextReader csv, Event? report = null, Action<string, string, Exception>? onRowError = null)
+    public IEnumerable<Event> Parse(TextReader csv, Event? report = null, Action<string, string, Exception>? onRowError = null) =>
+        Parse(new TextReaderStream(csv), report, onRowError);
+
+    /// <summary>Parses a report body given as UTF-8 bytes; a row that is not valid UTF-8 reaches <paramref name="onRowError"/> as Latin-1 text.</summary>
+    public IEnumerable<Event> Parse(Stream csv, Event? report = null, Action<string, string, Exception>? onRowError = null)
     {
         report ??= new Event(MessageKind.Report);
         var type = ReportTypeOf(report);
-        return ParseRows(report, type, csv, onRowError ?? ((position, _, error) => throw new InvalidDataException($"{position}: {error.Message}", error)));
+        return ParseRows(report, type, csv, new RowErrors(onRowError ?? ((position, _, error) => throw new InvalidDataException($"{position}: {error.Message}", error))));
     }
 
     /// <summary>Parses a report whose body is in <c>event.original</c> (IntelMQ's raw).</summary>
     public IEnumerable<Event> Parse(Event report, Action<string, string, Exception>? onRowError = null) =>
         Parse(new StringReader(report[Event.OriginalField] as string ?? ""), report, onRowError);
 
-    void IParser.Parse(Event report, TextReader body, IEmitter output)
+    void IParser.Parse(Event report, TextReader body, IEmitter output) => Emit(report, new TextReaderStream(body), output);
+
+    void IStreamParser.Parse(Event report, Stream body, IEmitter output) => Emit(report, body, output);
+
+    void Emit(Event report, Stream body, IEmitter output)
     {
-        foreach (var ev in ParseRows(report, ReportTypeOf(report), body, output.Reject)) output.Emit(ev);
+        foreach (var ev in ParseRows(report, ReportTypeOf(report), body, output)) output.Emit(ev);
     }
 
     /// <exception cref="InvalidDataException">The report type cannot be determined or is not in the schema.</exception>
@@ -118,40 +130,42 @@ public sealed partial class ShadowserverParser : IParser
     [GeneratedRegex(@"^[a-z0-9_]+$")]
     private static partial Regex BareReportType();
 
-    IEnumerable<Event> ParseRows(Event report, ShadowserverReportType type, TextReader body, Action<string, string, Exception> reject)
+    IEnumerable<Event> ParseRows(Event report, ShadowserverReportType type, Stream body, IEmitter rejects)
     {
-        var input = new CleanReader(body);
-        CsvDataReader csvReader;
-        try { csvReader = CsvDataReader.Create(input, new CsvDataReaderOptions { Delimiter = ',', HasHeaders = true, BufferSize = 1 << 16 }); }
-        catch (CsvMissingHeadersException) { throw new InvalidDataException("The report is empty: it has no header line."); }
-        using var csv = csvReader;
-        var columns = new string[csv.FieldCount];
+        var csv = new Utf8CsvReader(body, _options.MaxCellSize, _options.MaxRowSize);
+        if (!csv.Read()) throw new InvalidDataException("The report is empty: it has no header line.");
+        if (csv.Problem is not null) throw new InvalidDataException($"The report's header line cannot be read: {csv.Problem}.");
+        var columns = new string[csv.CellCount];
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < columns.Length; i++)
         {
-            columns[i] = csv.GetName(i);
+            columns[i] = csv.GetString(i);
             index.TryAdd(columns[i], i);
         }
-        if (columns.Length == 0) throw new InvalidDataException("The report is empty: it has no header line.");
         foreach (var field in type.Required)
             if (!index.ContainsKey(field.Column))
                 throw new InvalidDataException($"Required column '{field.Column}' not found in feed '{type.FeedName}'. Possible change in data format or misconfiguration.");
 
+        if (HeaderMismatchOf(type, columns) is { } mismatch)
+        {
+            if (_options.HeaderMismatch == HeaderMismatch.Refuse) throw new InvalidDataException(mismatch);
+            Reject(rejects, csv, new InvalidDataException(mismatch));
+        }
+
         var prototype = NewEventPrototype(report, type);
         var plan = new RowPlan(type, index, columns, prototype.Catalogue);
-        var header = string.Join(",", columns.Select(c => "\"" + c.Replace("\"", "\"\"") + "\"")) + input.FirstLineEnd;
+        var required = plan.RequiredColumns;
+        var header = string.Join(",", columns.Select(c => "\"" + c.Replace("\"", "\"\"") + "\"")) + csv.FirstLineEnd;
         var values = new string?[columns.Length];
         Func<string, string?> column = name => index.TryGetValue(name, out var i) ? values[i] : null;
-        var line = 2L;
         while (csv.Read())
         {
-            var raw = csv.GetRawRecordSpan().TrimEnd("\r\n");
-            var rowLine = line;
-            line += raw.Count('\n') + 1;
-            var fieldCount = csv.RowFieldCount;
-            if (fieldCount > columns.Length)
+            var fieldCount = csv.CellCount;
+            var problem = csv.Problem
+                          ?? (fieldCount > columns.Length ? $"the row has {fieldCount} fields, the header {columns.Length}" : MissingRequired(csv, required, columns));
+            if (problem is not null)
             {
-                reject($"line {rowLine}", new string(raw), new InvalidDataException($"the row has {fieldCount} fields, the header {columns.Length}"));
+                Reject(rejects, csv, new InvalidDataException(problem));
                 continue;
             }
             for (var i = 0; i < columns.Length; i++) values[i] = i < fieldCount ? csv.GetString(i) : null;
@@ -159,15 +173,51 @@ public sealed partial class ShadowserverParser : IParser
             try
             {
                 ev = plan.Build(prototype, values, column);
-                ev.AddOriginal(header, raw.TrimEnd().ToString());
+                ev.AddOriginal(header, csv.RecordText());
             }
             catch (Exception ex) when (ex is InvalidFieldException or FormatException or OverflowException or RowException)
             {
-                reject($"line {rowLine}", new string(raw), ex);
+                Reject(rejects, csv, ex);
                 continue;
             }
             yield return ev;
         }
+    }
+
+    /// <summary>Why the header does not fit the report type, or null: too many of its columns are not the type's.</summary>
+    string? HeaderMismatchOf(ShadowserverReportType type, string[] columns)
+    {
+        var unknown = Unknown(type, columns);
+        if (unknown.Count < 3 || unknown.Count <= columns.Length * _options.HeaderMismatchLimit) return null;
+        var fits = _schema.ReportTypes.Select(t => (t.FileName, Unknown: Unknown(t, columns).Count)).OrderBy(t => t.Unknown).ThenBy(t => t.FileName, StringComparer.Ordinal).ToList();
+        var best = fits.Where(t => t.Unknown == fits[0].Unknown).Take(4).Select(t => t.FileName);
+        return $"The report's header does not fit report type '{type.FileName}' ({type.FeedName}): {unknown.Count} of its {columns.Length} columns are not among that type's "
+               + $"({string.Join(", ", unknown.Take(6))}{(unknown.Count > 6 ? ", ..." : "")}). It fits {string.Join(" or ", best)} best: check the report's file name "
+               + "or the file_name/feedname option (header_mismatch: warn parses it anyway).";
+    }
+
+    static List<string> Unknown(ShadowserverReportType type, string[] columns)
+    {
+        var known = type.Required.Concat(type.Optional).Select(f => f.Column).ToHashSet(StringComparer.Ordinal);
+        return columns.Where(c => !known.Contains(c)).ToList();
+    }
+
+    // A required cell the row does not have, or has empty, fails the row: an event without it would be wrong, not partial.
+    static string? MissingRequired(Utf8CsvReader csv, int[] required, string[] columns)
+    {
+        foreach (var i in required)
+        {
+            if (i >= csv.CellCount) return $"the row has {csv.CellCount} fields, the header {columns.Length}: required column '{columns[i]}' is missing";
+            if (csv.CellLength(i) == 0) return $"required column '{columns[i]}' is empty";
+        }
+        return null;
+    }
+
+    static void Reject(IEmitter rejects, Utf8CsvReader csv, Exception error)
+    {
+        var position = $"line {csv.Line}";
+        if (csv.IsText) rejects.Reject(position, Encoding.UTF8.GetString(csv.Record), error);
+        else rejects.Reject(position, csv.Record, error);
     }
 
     Event NewEventPrototype(Event report, ShadowserverReportType type)
@@ -189,6 +239,9 @@ public sealed partial class ShadowserverParser : IParser
         readonly Target[] _optional = Resolve(type.Optional, index, catalogue);
         readonly Leftover[] _leftovers = columns.Select(c => new Leftover(catalogue.Handle("custom." + c)!, KeepEmpty: !IsSchemaColumn(type, c))).ToArray();
         readonly bool[] _consumed = new bool[columns.Length];
+
+        /// <summary>The columns of the schema's required fields, which a row must have.</summary>
+        public int[] RequiredColumns { get; } = type.Required.Select(f => index[f.Column]).Distinct().ToArray();
 
         /// <summary>A schema entry, its column, and its field looked up once (null when the schema names no field or an unknown one).</summary>
         readonly record struct Target(ShadowserverField Field, int Column, FieldHandle? Handle);
@@ -251,34 +304,44 @@ public sealed partial class ShadowserverParser : IParser
         }
     }
 
-    /// <summary>Drops NUL characters (IntelMQ does too) and notes the first line end, which raw reproduces.</summary>
-    sealed class CleanReader(TextReader inner) : TextReader
+    /// <summary>The library form's row errors: bytes that are not text are passed on as Latin-1, one character per byte.</summary>
+    sealed class RowErrors(Action<string, string, Exception> onRowError) : IEmitter
     {
-        public string FirstLineEnd { get; private set; } = "\n";
-        bool _sniffed;
+        public void Emit(Event ev, string path = Paths.Default) => throw new NotSupportedException();
+        public void Reject(string position, string content, Exception error) => onRowError(position, content, error);
+        public void Reject(string position, ReadOnlySpan<byte> content, Exception error) => onRowError(position, Encoding.Latin1.GetString(content), error);
+        public void Drop(Event ev, string reason) => throw new NotSupportedException();
+    }
 
-        public override int Read(char[] buffer, int index, int count) => Read(buffer.AsSpan(index, count));
+    /// <summary>A text body as UTF-8 bytes, so that text and byte bodies share one reader.</summary>
+    sealed class TextReaderStream(TextReader inner) : Stream
+    {
+        readonly char[] _chars = new char[16 * 1024];
+        readonly Encoder _encoder = new UTF8Encoding(false).GetEncoder();
 
-        public override int Read(Span<char> buffer)
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
         {
-            var n = inner.Read(buffer);
-            var data = buffer[..n];
-            if (!_sniffed && data.IndexOf('\n') is var nl and >= 0)
-            {
-                _sniffed = true;
-                if (nl > 0 && data[nl - 1] == '\r') FirstLineEnd = "\r\n";
-            }
-            if (data.Contains('\0'))
-            {
-                var kept = 0;
-                foreach (var c in data)
-                    if (c != '\0') buffer[kept++] = c;
-                return kept == 0 && n > 0 ? Read(buffer) : kept;
-            }
-            return n;
+            // A UTF-16 char takes at most 3 UTF-8 bytes (a surrogate pair 4 for 2 chars).
+            var n = inner.Read(_chars, 0, Math.Min(_chars.Length, buffer.Length / 3));
+            return _encoder.GetBytes(_chars.AsSpan(0, n), buffer, flush: n == 0);
         }
 
-        public override int Peek() => -1;
-        public override int Read() => throw new NotSupportedException();
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) inner.Dispose();
+            base.Dispose(disposing);
+        }
     }
 }

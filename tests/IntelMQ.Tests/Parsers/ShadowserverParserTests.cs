@@ -22,10 +22,15 @@ public sealed class ShadowserverParserTests
     {
         public List<Event> Events { get; } = [];
         public List<(string Position, string Content, Exception Error)> Rejected { get; } = [];
+        public List<byte[]> RejectedBytes { get; } = [];
         public void Emit(Event ev, string path = "_default") => Events.Add(ev);
         public List<(Event Event, string Reason)> Dropped { get; } = [];
         public void Reject(string position, string content, Exception error) => Rejected.Add((position, content, error));
-        public void Reject(string position, ReadOnlySpan<byte> content, Exception error) => Rejected.Add((position, System.Text.Encoding.Latin1.GetString(content), error));
+        public void Reject(string position, ReadOnlySpan<byte> content, Exception error)
+        {
+            Rejected.Add((position, Encoding.Latin1.GetString(content), error));
+            RejectedBytes.Add(content.ToArray());
+        }
         public void Drop(Event ev, string reason) => Dropped.Add((ev, reason));
     }
 
@@ -35,6 +40,16 @@ public sealed class ShadowserverParserTests
         ((IParser)new ShadowserverParser(options)).Parse(Report(fileName), new StringReader(csv), output);
         return output;
     }
+
+    static Collector RunBytes(byte[] csv, string fileName = "2024-05-01-scan_smb-geo.csv", ShadowserverParserOptions? options = null)
+    {
+        var output = new Collector();
+        ((IStreamParser)new ShadowserverParser(options)).Parse(Report(fileName), new MemoryStream(csv), output);
+        return output;
+    }
+
+    static string SmbRow(string ip, string hostname = "") =>
+        $"\"2024-05-01 10:00:00\",\"{ip}\",\"445\",\"{hostname}\",\"smb\",\"64496\",\"AT\",\"\",\"\",\"\",\"\",\"\"\n";
 
     [Fact]
     public void The_parser_is_a_plain_library_class()
@@ -112,6 +127,39 @@ public sealed class ShadowserverParserTests
         Assert.Contains("Accessible-SMB", error.Message);
     }
 
+    static string SchemaHeader(string reportType) =>
+        string.Join(",", ShadowserverSchema.BuiltIn.ByFileName(reportType)!.Required.Concat(ShadowserverSchema.BuiltIn.ByFileName(reportType)!.Optional)
+            .Select(f => f.Column).Distinct().Select(c => $"\"{c}\""));
+
+    [Fact]
+    public void A_report_of_another_type_is_refused_with_the_types_it_fits()
+    {
+        var csv = SchemaHeader("scan_smb") + "\n\"2024-05-01 10:00:00\",\"192.0.2.1\",\"445\"\n";
+        var error = Assert.Throws<InvalidDataException>(() => Run(csv, "2024-05-01-scan_ntp-geo.csv"));
+        Assert.Contains("does not fit report type 'scan_ntp'", error.Message);
+        Assert.Contains("smb_major_number", error.Message);
+        Assert.Contains("It fits scan6_smb or scan_smb best", error.Message);
+    }
+
+    [Fact]
+    public void With_header_mismatch_warn_the_header_is_dumped_and_the_rows_parse()
+    {
+        var csv = SchemaHeader("scan_smb") + "\n\"2024-05-01 10:00:00\",\"192.0.2.1\",\"445\"\n";
+        var output = Run(csv, options: new() { FileName = "scan_ntp", HeaderMismatch = HeaderMismatch.Warn });
+        Assert.Equal("192.0.2.1", Assert.Single(output.Events)["source.ip"]);
+        var (position, content, error) = Assert.Single(output.Rejected);
+        Assert.Equal("line 1", position);
+        Assert.StartsWith("\"timestamp\"", content);
+        Assert.Contains("does not fit report type 'scan_ntp'", error.Message);
+    }
+
+    [Fact]
+    public void A_few_columns_the_schema_does_not_know_are_not_a_mismatch()
+    {
+        var csv = SchemaHeader("scan_smb") + ",\"new_a\",\"new_b\",\"new_c\"\n\"2024-05-01 10:00:00\",\"192.0.2.1\",\"445\"\n";
+        Assert.Equal("192.0.2.1", Assert.Single(Run(csv).Events)["source.ip"]);
+    }
+
     [Fact]
     public void An_empty_report_is_an_error_not_silence()
     {
@@ -124,6 +172,79 @@ public sealed class ShadowserverParserTests
         var output = Run(SmbHeader + "\n\"2024-05-01 10:00:00\",\"192.0.2.1\",\"445\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"surplus\"\n");
         Assert.Empty(output.Events);
         Assert.Contains("13 fields", Assert.Single(output.Rejected).Error.Message);
+    }
+
+    [Fact]
+    public void A_row_that_is_not_utf8_is_rejected_byte_for_byte_and_the_other_rows_parse()
+    {
+        byte[] bad = [.. Encoding.UTF8.GetBytes("\"2024-05-01 10:00:00\",\"192.0.2.2\",\"445\",\"h"), 0xFF, 0xC3,
+            .. Encoding.UTF8.GetBytes("\",\"smb\",\"64496\",\"AT\",\"\",\"\",\"\",\"\",\"\"")];
+        byte[] csv = [.. Encoding.UTF8.GetBytes(SmbHeader + "\n" + SmbRow("192.0.2.1")), .. bad, (byte)'\n', .. Encoding.UTF8.GetBytes(SmbRow("192.0.2.3"))];
+        var output = RunBytes(csv);
+        Assert.Equal(["192.0.2.1", "192.0.2.3"], output.Events.Select(e => (string)e["source.ip"]!));
+        Assert.Equal("line 3", Assert.Single(output.Rejected).Position);
+        Assert.Contains("not valid UTF-8", output.Rejected[0].Error.Message);
+        Assert.Equal(bad, Assert.Single(output.RejectedBytes));
+    }
+
+    [Fact]
+    public void A_row_over_max_row_size_is_rejected_with_a_bounded_prefix_and_the_next_rows_parse()
+    {
+        var huge = SmbRow("192.0.2.2", new string('a', 20_000_000));
+        var output = RunBytes(Encoding.UTF8.GetBytes(SmbHeader + "\n" + SmbRow("192.0.2.1") + huge + SmbRow("192.0.2.3")));
+        Assert.Equal(["192.0.2.1", "192.0.2.3"], output.Events.Select(e => (string)e["source.ip"]!));
+        var (position, content, error) = Assert.Single(output.Rejected);
+        Assert.Equal("line 3", position);
+        Assert.Contains("max_row_size", error.Message);
+        Assert.Contains("first 65536 bytes", error.Message);
+        Assert.Equal(huge[..65536], content);
+    }
+
+    [Fact]
+    public void A_cell_over_max_cell_size_fails_its_row_only()
+    {
+        var output = Run(SmbHeader + "\n" + SmbRow("192.0.2.1", new string('a', 5000)) + SmbRow("192.0.2.2"), options: new() { FileName = "scan_smb", MaxCellSize = 4096 });
+        Assert.Equal("192.0.2.2", (string)Assert.Single(output.Events)["source.ip"]!);
+        Assert.Contains("cell 4 is 5000 characters long, over max_cell_size (4096)", Assert.Single(output.Rejected).Error.Message);
+    }
+
+    [Fact]
+    public void A_quote_never_closed_fails_its_line_and_reading_resumes_at_the_next()
+    {
+        var output = Run(SmbHeader + "\n" + SmbRow("192.0.2.1") + "\"2024-05-01 10:00:00\",\"192.0.2.2\n" + SmbRow("192.0.2.3"));
+        Assert.Equal(["192.0.2.1", "192.0.2.3"], output.Events.Select(e => (string)e["source.ip"]!));
+        Assert.Equal("line 3", Assert.Single(output.Rejected).Position);
+        Assert.Contains("quote", output.Rejected[0].Error.Message);
+    }
+
+    [Fact]
+    public void A_row_of_nul_bytes_is_a_failed_row_not_an_event()
+    {
+        byte[] csv = [.. Encoding.UTF8.GetBytes(SmbHeader + "\n"), 0, 0, 0, 0, (byte)'\n', .. Encoding.UTF8.GetBytes(SmbRow("192.0.2.1"))];
+        var output = RunBytes(csv);
+        Assert.Equal("192.0.2.1", (string)Assert.Single(output.Events)["source.ip"]!);
+        Assert.Equal("line 2", Assert.Single(output.Rejected).Position);
+        Assert.Equal("\0\0\0\0", output.Rejected[0].Content);
+        Assert.Contains("required column 'timestamp' is empty", output.Rejected[0].Error.Message);
+    }
+
+    [Fact]
+    public void A_row_without_a_required_cell_is_a_failed_row()
+    {
+        var output = Run(SmbHeader + "\n\"2024-05-01 10:00:00\"\n" + SmbRow("") + SmbRow("192.0.2.3"));
+        Assert.Equal("192.0.2.3", (string)Assert.Single(output.Events)["source.ip"]!);
+        Assert.Equal(["line 2", "line 3"], output.Rejected.Select(r => r.Position));
+        Assert.Contains("required column 'ip' is missing", output.Rejected[0].Error.Message);
+        Assert.Contains("required column 'ip' is empty", output.Rejected[1].Error.Message);
+    }
+
+    [Fact]
+    public void A_byte_order_mark_and_crlf_line_ends_are_not_data()
+    {
+        byte[] csv = [0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes((SmbHeader + "\n" + SmbRow("192.0.2.1", "h.example")).Replace("\n", "\r\n"))];
+        var ev = Assert.Single(RunBytes(csv).Events);
+        Assert.Equal("h.example", ev["source.reverse_dns"]);
+        Assert.Equal(SmbHeader + "\r\n" + SmbRow("192.0.2.1", "h.example").TrimEnd(), ev["event.original"]);
     }
 
     [Fact]
@@ -187,6 +308,62 @@ public sealed class ShadowserverParserTests
     [InlineData("scan_exchange_identifier", "exchange;webshell", "exchange-server-webshell")]
     public void Conversions(string name, string input, object? expected) =>
         Assert.Equal(expected, ShadowserverConversions.Get(name)(input, _ => null));
+
+    /// <summary>The audit against IntelMQ 3.3: each conversion on an empty cell, a sentinel, and a missing cell (null).</summary>
+    [Theory]
+    [InlineData("add_UTC_to_timestamp", "", null)]
+    [InlineData("convert_int", "", null)]
+    [InlineData("convert_int", " 42 ", 42L)]
+    [InlineData("convert_float", "", null)]
+    [InlineData("convert_bool", "", null)]
+    [InlineData("convert_bool", "enabled", true)]
+    [InlineData("convert_bool", "Disabled", false)]
+    [InlineData("convert_bool", "maybe", null)]
+    [InlineData("validate_to_none", "", null)]
+    [InlineData("validate_to_none", "Unknown", "Unknown")]
+    [InlineData("invalidate_zero", "", null)]
+    [InlineData("invalidate_zero", null, null)]
+    [InlineData("validate_ip", "", null)]
+    [InlineData("validate_ip", "0.0.0.0", null)]
+    [InlineData("validate_network", "", null)]
+    [InlineData("validate_network", "192.0.2.1", null)]
+    [InlineData("validate_fqdn", "", null)]
+    [InlineData("convert_date", "", null)] // IntelMQ gives today's midnight: wall-clock dependent, left out on purpose
+    [InlineData("convert_date_utc", "", null)]
+    [InlineData("force_base64", "", null)]
+    [InlineData("extract_cve_from_tag", "", null)]
+    [InlineData("extract_cve_from_tag", null, null)]
+    [InlineData("scan_exchange_taxonomy", "", "vulnerable")]
+    [InlineData("scan_exchange_type", "", "vulnerable-system")]
+    [InlineData("scan_exchange_identifier", "", "vulnerable-exchange-server")]
+    [InlineData("scan_exchange_identifier", null, null)]
+    public void Conversions_of_empty_cells_sentinels_and_missing_cells(string name, string? input, object? expected) =>
+        Assert.Equal(expected, ShadowserverConversions.Get(name)(input, _ => null));
+
+    [Fact]
+    public void An_empty_tag_still_classifies_an_exchange_server_as_vulnerable()
+    {
+        var type = ShadowserverSchema.BuiltIn.ByFileName("scan_exchange")!;
+        var columns = type.Required.Concat(type.Optional).Select(f => f.Column).Distinct().ToList();
+        var row = columns.Select(c => c switch { "timestamp" => "2024-05-01 10:00:00", "ip" => "192.0.2.1", "port" => "443", _ => "" });
+        var csv = string.Join(",", columns.Select(c => $"\"{c}\"")) + "\n" + string.Join(",", row.Select(v => $"\"{v}\"")) + "\n";
+        var ev = Assert.Single(Run(csv, "2024-05-01-scan_exchange-geo.csv").Events);
+        Assert.Equal("vulnerable", ev["classification.taxonomy"]);
+        Assert.Equal("vulnerable-system", ev["classification.type"]);
+        Assert.Equal("vulnerable-exchange-server", ev["classification.identifier"]);
+    }
+
+    [Theory]
+    [InlineData("http_host", "c2.example", "/a", "http://c2.example/a")] // the host column of sinkhole reports
+    [InlineData("hostname", "h.example", "GET /a HTTP/1.1", "http://h.example/a")] // reports without one (sandbox_url) take the host name
+    [InlineData("none", "", "/a", null)] // no host at all: no URL, the path stays in custom
+    [InlineData("none", "", "http://full.example/a", "http://full.example/a")]
+    [InlineData("http_host", "c2.example", "", null)]
+    public void Http_host_and_url_takes_its_host_from_the_companion_column(string hostColumn, string host, string url, string? expected)
+    {
+        var row = new Dictionary<string, string?> { [hostColumn] = host };
+        Assert.Equal(expected, ShadowserverConversions.Get("convert_http_host_and_url")(url, c => row.GetValueOrDefault(c)));
+    }
 
     [Fact]
     public void Whole_row_conversions_read_the_other_columns()
