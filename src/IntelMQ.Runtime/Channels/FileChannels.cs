@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
+using IntelMQ.Contract;
 using IntelMQ.Core;
 
 namespace IntelMQ.Runtime.Channels;
@@ -23,10 +25,16 @@ public static partial class FileChannels
     public static IOutputChannel OpenOutput(ChannelAddress address, ChannelContext context)
     {
         address.CheckOptions(["fsync", "format"]);
-        var path = PathOf(address);
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read, 1 << 16);
-        return new StreamOutputChannel(stream, address.ToString(), ChannelCatalog.Format(address), address.GetBool("fsync"));
+        AppendOnlyFile file;
+        try
+        {
+            file = AppendOnlyFile.Open(PathOf(address));
+        }
+        catch (IOException ex)
+        {
+            throw new ConfigurationException($"{address}: {ex.Message}");
+        }
+        return new AppendingFileChannel(file, address.ToString(), ChannelCatalog.Format(address), address.GetBool("fsync"));
     }
 
     public static IInputChannel OpenPipeInput(ChannelAddress address, ChannelContext context)
@@ -41,7 +49,7 @@ public static partial class FileChannels
         address.CheckOptions(["format"]);
         var path = EnsureFifo(address);
         var stream = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, 1 << 16);
-        return new StreamOutputChannel(stream, address.ToString(), ChannelCatalog.Format(address), fsync: false, pipe: true);
+        return new StreamOutputChannel(stream, address.ToString(), ChannelCatalog.Format(address), pipe: true);
     }
 
     static string PathOf(ChannelAddress address) =>
@@ -58,6 +66,34 @@ public static partial class FileChannels
 
     [LibraryImport("libc", EntryPoint = "mkfifo", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int MakeFifo(string path, uint mode);
+
+    /// <summary>Appends each batch in one write to a file opened with O_APPEND, so that several writers of one file never overwrite each other.</summary>
+    sealed class AppendingFileChannel(AppendOnlyFile file, string name, MessageFormat format, bool fsync) : IOutputChannel
+    {
+        readonly ArrayBufferWriter<byte> _batch = new(1 << 16);
+
+        public string Name { get; } = name;
+        public MessageFormat Format { get; } = format;
+
+        public ValueTask SendAsync(IReadOnlyList<ReadOnlyMemory<byte>> messages, CancellationToken cancellationToken)
+        {
+            _batch.ResetWrittenCount();
+            foreach (var message in messages)
+            {
+                _batch.Write(message.Span);
+                _batch.Write("\n"u8);
+            }
+            file.Append(_batch.WrittenSpan);
+            if (fsync) file.Sync();
+            return ValueTask.CompletedTask;
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            file.Dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
 
     /// <summary>Reads what is appended to a file, resuming after the last acknowledged message across restarts.</summary>
     sealed class FollowingFileChannel : StreamInputChannel
