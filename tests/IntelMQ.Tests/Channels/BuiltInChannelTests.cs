@@ -31,6 +31,20 @@ public sealed class BuiltInChannelTests : IDisposable
     }
 
     [Theory]
+    [InlineData("redis://localhost:6379/2?queue=q", true)]
+    [InlineData("redis-stream://localhost:6379/2?stream=s", true)]
+    [InlineData("amqp://localhost/?queue=q", true)]
+    [InlineData("kafka://localhost:9092/?topic=t", true)]
+    [InlineData("pulsar://localhost:8080/?topic=t", true)]
+    [InlineData("sqlite:/tmp/q.db?queue=q", true)]
+    [InlineData("stdin:", false)]
+    [InlineData("file:/tmp/in.jsonl?follow=true", false)]
+    [InlineData("pipe:/tmp/in.fifo", false)]
+    [InlineData("memory:q", false)]
+    public void Only_queues_can_be_shared_by_the_workers_of_processes(string uri, bool shareable) =>
+        Assert.Equal(shareable, IntelMQ.Cli.Channels.Catalog.IsShareable(uri));
+
+    [Theory]
     [InlineData("file:/tmp/out.jsonl?fsnyc=true", "unknown option 'fsnyc'. Did you mean 'fsync'?")]
     [InlineData("stdout:?format=dho&fsync=true", "unknown option 'fsync'")]
     [InlineData("memory:q?capcity=5", "Did you mean 'capacity'?")]
