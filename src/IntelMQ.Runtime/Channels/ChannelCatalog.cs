@@ -19,7 +19,7 @@ public sealed class ChannelCatalog
 
     /// <summary>The transports of the runtime itself: standard streams, files, named pipes and in-process queues.</summary>
     public static ChannelCatalog WithBuiltIns() => new ChannelCatalog()
-        .Add("stdin", (a, c) => { a.CheckOptions([]); return new StreamInputChannel(c.StandardInput ?? Console.OpenStandardInput(), "stdin"); }, null, "standard input, one message per line")
+        .Add("stdin", FileChannels.OpenStandardInput, null, "standard input, one message per line")
         .Add("stdout", null, (a, c) => { a.CheckOptions(["format"]); return c.StandardOutput is { } s ? new StreamOutputChannel(s, "stdout", Format(a)) : StreamOutputChannel.ForStandardOutput(Format(a)); }, "standard output, one message per line")
         .Add("file", FileChannels.OpenInput, FileChannels.OpenOutput, "a file: read once or follow; append, optionally fsynced")
         .Add("pipe", FileChannels.OpenPipeInput, FileChannels.OpenPipeOutput, "a named pipe (FIFO), created when missing")

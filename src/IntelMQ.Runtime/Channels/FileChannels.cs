@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 using IntelMQ.Contract;
 using IntelMQ.Core;
 
@@ -12,14 +13,23 @@ namespace IntelMQ.Runtime.Channels;
 /// </summary>
 public static partial class FileChannels
 {
+    /// <summary>Standard input, read through its descriptor without buffering, so that waiting for a line can be cancelled.</summary>
+    public static IInputChannel OpenStandardInput(ChannelAddress address, ChannelContext context)
+    {
+        address.CheckOptions(["max_message_size"]);
+        if (context.StandardInput is { } given) return new StreamInputChannel(given, "stdin", address.MaxMessageSize());
+        var descriptor = new SafeFileHandle(0, ownsHandle: false);
+        return new StreamInputChannel(new FileStream(descriptor, FileAccess.Read, bufferSize: 0), "stdin", address.MaxMessageSize(), descriptor);
+    }
+
     public static IInputChannel OpenInput(ChannelAddress address, ChannelContext context)
     {
-        address.CheckOptions(["follow", "offset_file", "poll_ms"]);
+        address.CheckOptions(["follow", "offset_file", "poll_ms", "max_message_size"]);
         var path = PathOf(address);
         if (!File.Exists(path) && !address.GetBool("follow")) throw new ConfigurationException($"{address}: no such file.");
-        if (!address.GetBool("follow")) return new StreamInputChannel(File.OpenRead(path), address.ToString());
+        if (!address.GetBool("follow")) return new StreamInputChannel(File.OpenRead(path), address.ToString(), address.MaxMessageSize());
         var offsets = address.Get("offset_file") ?? Path.Combine(Installation.StateDirectory, "offsets", $"{context.ProgramId}.{Path.GetFileName(path)}.offset");
-        return new FollowingFileChannel(path, offsets, address.ToString(), TimeSpan.FromMilliseconds(address.GetInt("poll_ms", 200, 10)));
+        return new FollowingFileChannel(path, offsets, address.ToString(), TimeSpan.FromMilliseconds(address.GetInt("poll_ms", 200, 10)), address.MaxMessageSize());
     }
 
     public static IOutputChannel OpenOutput(ChannelAddress address, ChannelContext context)
@@ -37,11 +47,19 @@ public static partial class FileChannels
         return new AppendingFileChannel(file, address.ToString(), ChannelCatalog.Format(address), address.GetBool("fsync"));
     }
 
+    /// <summary>
+    /// Opened without waiting for a writer (O_NONBLOCK, cleared once open), so that a program waiting for its first
+    /// writer can be stopped; reads wait by poll(2) for the same reason.
+    /// </summary>
     public static IInputChannel OpenPipeInput(ChannelAddress address, ChannelContext context)
     {
-        address.CheckOptions([]);
+        address.CheckOptions(["max_message_size"]);
         var path = EnsureFifo(address);
-        return new StreamInputChannel(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16), address.ToString());
+        var fd = OpenFile(Path.GetFullPath(path), ORdonly | ONonblock | OCloexec);
+        if (fd < 0) throw new ConfigurationException($"{address}: cannot open the named pipe: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+        var handle = new SafeFileHandle(fd, ownsHandle: true);
+        if (Control(handle, FSetfl, 0) != 0) throw new IOException($"{address}: cannot make the named pipe blocking: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+        return new StreamInputChannel(new FileStream(handle, FileAccess.Read, bufferSize: 0), address.ToString(), address.MaxMessageSize(), handle);
     }
 
     public static IOutputChannel OpenPipeOutput(ChannelAddress address, ChannelContext context)
@@ -66,6 +84,14 @@ public static partial class FileChannels
 
     [LibraryImport("libc", EntryPoint = "mkfifo", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int MakeFifo(string path, uint mode);
+
+    const int ORdonly = 0, ONonblock = 0x800, OCloexec = 0x80000, FSetfl = 4;
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int OpenFile(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    private static partial int Control(SafeFileHandle fd, int command, int argument);
 
     /// <summary>Appends each batch in one write to a file opened with O_APPEND, so that several writers of one file never overwrite each other.</summary>
     sealed class AppendingFileChannel(AppendOnlyFile file, string name, MessageFormat format, bool fsync) : IOutputChannel
@@ -101,8 +127,8 @@ public static partial class FileChannels
         readonly string _offsetFile;
         readonly TimeSpan _poll;
 
-        public FollowingFileChannel(string path, string offsetFile, string name, TimeSpan poll)
-            : base(Open(path, offsetFile, out var offset), name)
+        public FollowingFileChannel(string path, string offsetFile, string name, TimeSpan poll, long maxMessageSize)
+            : base(Open(path, offsetFile, out var offset), name, maxMessageSize)
         {
             _offsetFile = offsetFile;
             _poll = poll;
