@@ -27,7 +27,7 @@ public static class ManPage
             foreach (var o in program.Options)
             {
                 var names = string.Join(", ", o.Aliases.Prepend(o.Name).Select(n => $"`{n}`"));
-                sb.Append(CultureInfo.InvariantCulture, $"| {names} | {o.TypeName} | {Show(o.Default)} | {o.Description} |\n");
+                sb.Append(CultureInfo.InvariantCulture, $"| {names} | {Cell(o.TypeName)} | {Cell(Show(o.Default))} | {Cell(o.Description)} |\n");
             }
             sb.Append('\n');
         }
@@ -54,4 +54,7 @@ public static class ManPage
         Enum e => $"`{e.ToString().ToLowerInvariant()}`",
         _ => $"`{Convert.ToString(value, CultureInfo.InvariantCulture)}`",
     };
+
+    // A pipe inside a table cell (an enumeration's "a | b") would end the cell.
+    static string Cell(string text) => text.Replace("|", "\\|", StringComparison.Ordinal);
 }
