@@ -120,8 +120,19 @@ public sealed class BuiltInChannelTests : IDisposable
             await output.SendAsync([Encoding.UTF8.GetBytes("{}"), Encoding.UTF8.GetBytes("{}"), Encoding.UTF8.GetBytes("{}")], TestContext.Current.CancellationToken);
         var depth = _intelmq.Run("", "queue", "depth", queue);
         Assert.Equal(0, depth.ExitCode);
+        Assert.StartsWith("queue\tmessages\tbound\n", depth.Stdout);
         Assert.Contains("\t3\tlimit 10", depth.Stdout);
         Assert.Equal(2, _intelmq.Run("", "queue", "depth", $"file:{_intelmq.PathOf("x")}").ExitCode);
+    }
+
+    [Fact]
+    public void Asking_for_the_depth_of_a_missing_SQLite_queue_says_so_and_creates_nothing()
+    {
+        var missing = _intelmq.PathOf("typo.db");
+        var depth = _intelmq.Run("", "queue", "depth", $"sqlite:{missing}?queue=parsed");
+        Assert.Equal(2, depth.ExitCode);
+        Assert.Contains("does not exist", depth.Stderr);
+        Assert.False(File.Exists(missing));
     }
 
     [Fact]
