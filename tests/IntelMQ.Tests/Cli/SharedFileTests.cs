@@ -33,6 +33,24 @@ public sealed class SharedFileTests(RedisServer redis) : IDisposable, IClassFixt
     }
 
     [Fact]
+    public void File_output_in_dho_writes_what_IntelMQs_file_output_writes_without_type_and_raw_unless_asked()
+    {
+        const string ev = "{\"source\": {\"ip\": \"192.0.2.1\"}, \"event\": {\"original\": \"192.0.2.1,scan\"}}\n";
+        var plain = _intelmq.PathOf("plain.txt");
+        var full = _intelmq.PathOf("full.txt");
+        Assert.Equal(0, _intelmq.Run(ev, "run", "file-output", "--set", $"path={plain}", "--set", "format=dho").ExitCode);
+        Assert.Equal(0, _intelmq.Run(ev, "run", "file-output", "--set", $"path={full}", "--set", "format=dho", "--set", "keep_raw_field=true", "--set", "message_with_type=true").ExitCode);
+
+        var line = JsonDocument.Parse(File.ReadAllText(plain)).RootElement;
+        Assert.Equal("192.0.2.1", line.GetProperty("source.ip").GetString());
+        Assert.False(line.TryGetProperty("__type", out _));
+        Assert.False(line.TryGetProperty("raw", out _));
+        var kept = JsonDocument.Parse(File.ReadAllText(full)).RootElement;
+        Assert.Equal("Event", kept.GetProperty("__type").GetString());
+        Assert.Equal("192.0.2.1,scan", Encoding.UTF8.GetString(Convert.FromBase64String(kept.GetProperty("raw").GetString()!)));
+    }
+
+    [Fact]
     public async Task Two_writers_on_one_file_channel_keep_every_line()
     {
         var ct = TestContext.Current.CancellationToken;
