@@ -18,10 +18,14 @@ public static class SqliteChannels
     public static IOutputChannel OpenOutput(ChannelAddress address, ChannelContext context) =>
         new Output(Open(address), address, context.Log);
 
+    /// <summary>The database file of an <c>sqlite:</c> address.</summary>
+    public static string FileOf(ChannelAddress address) =>
+        address.Rest.StartsWith("//", StringComparison.Ordinal) ? address.Uri.LocalPath : address.Rest;
+
     static (SqliteConnection Connection, string Queue) Open(ChannelAddress address)
     {
         address.CheckOptions(["queue", "consumer", "lease_ms", "poll_ms", "max_length", "format"]);
-        var path = address.Rest.StartsWith("//", StringComparison.Ordinal) ? address.Uri.LocalPath : address.Rest;
+        var path = FileOf(address);
         if (path.Length == 0) throw new ConfigurationException($"{address}: a file path is missing, e.g. sqlite:/var/lib/intelmq/queues.db?queue=parsed");
         var queue = address.Require("queue", "sqlite:/var/lib/intelmq/queues.db?queue=parsed");
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);

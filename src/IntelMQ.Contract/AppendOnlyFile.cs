@@ -10,7 +10,8 @@ namespace IntelMQ.Contract;
 /// </summary>
 public sealed partial class AppendOnlyFile : IDisposable
 {
-    const int OWronly = 0x1, OCreat = 0x40, OAppend = 0x400, OCloexec = 0x80000, EIntr = 4;
+    const int OWronly = 0x1, OCreat = 0x40, OAppend = 0x400, OCloexec = 0x80000, EIntr = 4, ENoent = 2;
+    const int SetLockWait = 38 /* F_OFD_SETLKW */, WriteLock = 1, Unlock = 2;
     readonly SafeFileHandle _handle;
 
     AppendOnlyFile(SafeFileHandle handle, string path)
@@ -70,10 +71,84 @@ public sealed partial class AppendOnlyFile : IDisposable
     /// Whether this file is still the one at <paramref name="path"/>: false once it was renamed away or deleted (a dump
     /// taken for replay), so that the writer opens a new one instead of writing where nobody looks.
     /// </summary>
-    public bool StillAt(string path) =>
-        File.ResolveLinkTarget($"/proc/self/fd/{_handle.DangerousGetHandle()}", returnFinalTarget: false)?.FullName == System.IO.Path.GetFullPath(path);
+    public bool StillAt(string path) => IsAt(_handle, path);
+
+    static bool IsAt(SafeFileHandle handle, string path) =>
+        File.ResolveLinkTarget($"/proc/self/fd/{handle.DangerousGetHandle()}", returnFinalTarget: false)?.FullName == System.IO.Path.GetFullPath(path);
+
+    /// <summary>
+    /// Appends under an exclusive lock on the file, if it is still the one at <paramref name="path"/>; false when
+    /// <see cref="MoveLocked"/> took it away meanwhile (the caller opens the path anew and appends there).
+    /// </summary>
+    public bool AppendIfStillAt(string path, ReadOnlySpan<byte> data)
+    {
+        Lock(_handle, Path);
+        try
+        {
+            if (!StillAt(path)) return false;
+            Append(data);
+            return true;
+        }
+        finally
+        {
+            FileLock(_handle, Unlock);
+        }
+    }
+
+    /// <summary>
+    /// Renames the file at <paramref name="path"/> to <paramref name="destination"/> under the lock that
+    /// <see cref="AppendIfStillAt"/> takes, so that no append lands in it after it was moved (a dump taken for replay);
+    /// false when there is no file at <paramref name="path"/>.
+    /// </summary>
+    public static bool MoveLocked(string path, string destination)
+    {
+        while (true)
+        {
+            var fd = OpenFile(System.IO.Path.GetFullPath(path), OWronly | OCloexec, 0); // a write lock needs a descriptor open for writing
+            if (fd < 0)
+            {
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno == ENoent) return false;
+                throw new IOException($"cannot open '{path}': {Marshal.GetPInvokeErrorMessage(errno)}");
+            }
+            using var handle = new SafeFileHandle(fd, ownsHandle: true);
+            Lock(handle, path);
+            // Another mover may have taken the file while this one waited for the lock: lock the one now there.
+            if (!IsAt(handle, path)) continue;
+            File.Move(path, destination);
+            return true; // closing the handle releases the lock
+        }
+    }
+
+    // An open-file-description lock (fcntl), not flock(2): .NET takes flock locks itself to emulate FileShare, and an
+    // exclusive one would make every .NET reader of the file fail while an entry is written.
+    static void Lock(SafeFileHandle handle, string path)
+    {
+        while (FileLock(handle, WriteLock) != 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno != EIntr) throw new IOException($"cannot lock '{path}': {Marshal.GetPInvokeErrorMessage(errno)}");
+        }
+    }
 
     public void Dispose() => _handle.Dispose();
+
+    static unsafe int FileLock(SafeFileHandle fd, short type)
+    {
+        var whole = new FileRange { Type = type }; // from the start, to the end however far it grows
+        return Control(fd, SetLockWait, &whole);
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    struct FileRange
+    {
+        public short Type, Whence;
+        public long Start, Length;
+        public int Pid;
+    }
+
+    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    private static unsafe partial int Control(SafeFileHandle fd, int command, FileRange* range);
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int OpenFile(string path, int flags, int mode);

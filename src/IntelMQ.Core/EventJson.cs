@@ -426,16 +426,18 @@ public static class EventJson
     }
 
     /// <summary>Writes an event as one IntelMQ DHO message (flat keys, <c>__type</c>, base64 <c>raw</c>).</summary>
-    public static void WriteDho(Utf8JsonWriter writer, Event ev)
+    /// <param name="withType">Write <c>__type</c> (IntelMQ's queues need it; its file output leaves it out by default).</param>
+    /// <param name="withRaw">Write <c>raw</c> (IntelMQ's outputs leave it out unless keep_raw_field).</param>
+    public static void WriteDho(Utf8JsonWriter writer, Event ev, bool withType = true, bool withRaw = true)
     {
         writer.WriteStartObject();
-        writer.WriteString("__type", ev.Kind == MessageKind.Report ? "Report" : "Event");
+        if (withType) writer.WriteString("__type", ev.Kind == MessageKind.Report ? "Report" : "Event");
         foreach (var (key, value) in ev.Fields)
         {
             if (key == Event.IdField) continue; // IntelMQ has no event id; a new one is assigned on the way back.
             if (key == Event.OriginalField && value is string original)
             {
-                writer.WriteBase64String("raw", Encoding.UTF8.GetBytes(original));
+                if (withRaw) writer.WriteBase64String("raw", Encoding.UTF8.GetBytes(original));
                 continue;
             }
             writer.WritePropertyName(DhoMapping.ToDho(key) ?? IdfPrefix + key);

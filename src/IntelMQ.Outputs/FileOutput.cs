@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using IntelMQ.Contract;
 using IntelMQ.Core;
 
@@ -11,7 +13,8 @@ namespace IntelMQ.Outputs;
     Description = """
         Appends every event it receives to one file. format=ndjson writes one IDF event per line (the default),
         idf writes IDF packets, dho writes IntelMQ's own JSON lines so that tools reading IntelMQ's file output keep
-        working. A batch is appended in one write to a file opened in append mode, so several processes can write
+        working: like IntelMQ's file output by default, without __type and raw (keep_raw_field and message_with_type
+        add them). A batch is appended in one write to a file opened in append mode, so several processes can write
         the same file without overwriting each other. Events count as delivered once written (and fsynced with fsync=true).
         """,
     FieldsRead = ["*"],
@@ -21,7 +24,8 @@ public sealed class FileOutput : IOutput, IDisposable
     readonly AppendOnlyFile _file;
     readonly ArrayBufferWriter<byte> _buffer = new(1 << 16);
     readonly MessageWriter _writer;
-    readonly bool _fsync;
+    readonly Utf8JsonWriter? _dho;
+    readonly bool _fsync, _withType, _withRaw;
 
     public FileOutput(FileOutputOptions options, ProgramContext context)
     {
@@ -35,13 +39,29 @@ public sealed class FileOutput : IOutput, IDisposable
         }
         _fsync = options.Fsync;
         _writer = new MessageWriter(new BufferStream(_buffer), options.Format, context.Producer, options.PacketSize, fsync: false, context.Clock);
+        if (options.Format == MessageFormat.Dho) _dho = new Utf8JsonWriter(_buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true });
+        (_withType, _withRaw) = (options.MessageWithType, options.KeepRawField);
     }
 
     public ValueTask WriteAsync(IReadOnlyList<Event> events, WriteResult[] results, CancellationToken cancellationToken)
     {
         _buffer.ResetWrittenCount();
-        foreach (var ev in events) _writer.Write(ev);
-        _writer.Flush();
+        if (_dho is { } json)
+        {
+            // As IntelMQ's file output writes by default: no __type, no raw.
+            foreach (var ev in events)
+            {
+                EventJson.WriteDho(json, ev, _withType, _withRaw);
+                json.Flush();
+                json.Reset();
+                _buffer.Write("\n"u8);
+            }
+        }
+        else
+        {
+            foreach (var ev in events) _writer.Write(ev);
+            _writer.Flush();
+        }
         try
         {
             _file.Append(_buffer.WrittenSpan);
@@ -55,7 +75,11 @@ public sealed class FileOutput : IOutput, IDisposable
         return ValueTask.CompletedTask;
     }
 
-    public void Dispose() => _file.Dispose();
+    public void Dispose()
+    {
+        _dho?.Dispose();
+        _file.Dispose();
+    }
 
     /// <summary>Collects a batch's lines in memory, so that the batch reaches the file in one write.</summary>
     sealed class BufferStream(ArrayBufferWriter<byte> buffer) : Stream

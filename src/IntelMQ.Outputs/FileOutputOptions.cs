@@ -16,4 +16,10 @@ public sealed record FileOutputOptions
 
     [Option("Events per IDF packet when format is idf.", Min = 1, Max = 1_000_000)]
     public int PacketSize { get; set; } = 500;
+
+    [Option("With format dho: keep the event's raw field (the original line, base64), which IntelMQ's file output leaves out by default.")]
+    public bool KeepRawField { get; set; }
+
+    [Option("With format dho: write __type (\"Event\"), which IntelMQ's file output leaves out by default.")]
+    public bool MessageWithType { get; set; }
 }

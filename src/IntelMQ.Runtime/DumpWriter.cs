@@ -1,17 +1,22 @@
+using System.Buffers;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using IntelMQ.Contract;
 using IntelMQ.Core;
 
 namespace IntelMQ.Runtime;
 
 /// <summary>
 /// The dump: an append-only JSON-lines file of what failed, with the error, the program, where it came from and
-/// the content itself, so it can be inspected and replayed. One line per failure; the file is never rewritten.
+/// the content itself, so it can be inspected and replayed. One line per failure, appended in one write under the
+/// file's lock, so that several workers share a dump and <c>intelmq dump replay</c> can take it away while they run:
+/// an entry written after that goes into a new file at the same path. The file is never rewritten.
 /// </summary>
 public sealed class DumpWriter(string path, string program) : IDisposable
 {
     static readonly JsonWriterOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-    FileStream? _file;
+    readonly ArrayBufferWriter<byte> _entry = new(4096);
+    AppendOnlyFile? _file;
     bool _unsynced;
 
     public string Path { get; } = path;
@@ -36,12 +41,8 @@ public sealed class DumpWriter(string path, string program) : IDisposable
 
     void Write(string input, string position, Exception error, string kind, Action<Utf8JsonWriter> content)
     {
-        if (_file is null)
-        {
-            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!);
-            _file = new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.Read);
-        }
-        using (var writer = new Utf8JsonWriter(_file, Options))
+        _entry.ResetWrittenCount();
+        using (var writer = new Utf8JsonWriter(_entry, Options))
         {
             writer.WriteStartObject();
             writer.WriteString("time", Clock.NowText);
@@ -54,8 +55,16 @@ public sealed class DumpWriter(string path, string program) : IDisposable
             content(writer);
             writer.WriteEndObject();
         }
-        _file.WriteByte((byte)'\n');
-        _file.Flush();
+        _entry.Write("\n"u8);
+        while (true)
+        {
+            _file ??= AppendOnlyFile.Open(Path);
+            if (_file.AppendIfStillAt(Path, _entry.WrittenSpan)) break;
+            // Taken away for a replay or deleted: what was written to it is the taker's now; the next entries start a new file.
+            Sync();
+            _file.Dispose();
+            _file = null;
+        }
         Count++;
         _unsynced = true;
     }
@@ -64,7 +73,7 @@ public sealed class DumpWriter(string path, string program) : IDisposable
     public void Sync()
     {
         if (!_unsynced) return;
-        _file!.Flush(flushToDisk: true);
+        _file?.Sync();
         _unsynced = false;
     }
 

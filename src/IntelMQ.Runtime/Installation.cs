@@ -1,15 +1,32 @@
+using System.Runtime.InteropServices;
+
 namespace IntelMQ.Runtime;
 
 /// <summary>
 /// Where this installation keeps its state: <c>$INTELMQ_HOME/var</c> when INTELMQ_HOME is set, otherwise
-/// <c>$XDG_STATE_HOME/intelmq</c> (<c>~/.local/state/intelmq</c>).
+/// <c>$XDG_STATE_HOME/intelmq</c>, <c>~/.local/state/intelmq</c> when HOME is set and writable, and for a service
+/// account without one (<c>nobody</c>) <c>/var/lib/intelmq</c> when writable.
 /// </summary>
-public static class Installation
+public static partial class Installation
 {
-    public static string StateDirectory =>
-        Environment.GetEnvironmentVariable("INTELMQ_HOME") is { Length: > 0 } home ? Path.Combine(home, "var")
-        : Path.Combine(Environment.GetEnvironmentVariable("XDG_STATE_HOME") is { Length: > 0 } xdg ? xdg
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state"), "intelmq");
+    const string ServiceDirectory = "/var/lib/intelmq";
+
+    /// <exception cref="ConfigurationException">None of these places is usable; the message says to set INTELMQ_HOME.</exception>
+    public static string StateDirectory
+    {
+        get
+        {
+            if (Environment.GetEnvironmentVariable("INTELMQ_HOME") is { Length: > 0 } home) return Path.Combine(Path.GetFullPath(home), "var");
+            if (Environment.GetEnvironmentVariable("XDG_STATE_HOME") is { Length: > 0 } xdg && Path.IsPathRooted(xdg)) return Path.Combine(xdg, "intelmq");
+            if (Environment.GetEnvironmentVariable("HOME") is { Length: > 0 } user && Path.IsPathRooted(user) && Writable(user))
+                return Path.Combine(user, ".local", "state", "intelmq");
+            if (Directory.Exists(ServiceDirectory) ? Writable(ServiceDirectory) : Writable("/var/lib")) return ServiceDirectory;
+            throw new ConfigurationException("no place for the state (dumps, offsets, the producer id): HOME is not set or not writable and "
+                                             + $"{ServiceDirectory} is not writable. Set INTELMQ_HOME to a writable directory (its var/ holds the state), e.g. INTELMQ_HOME=/srv/intelmq.");
+        }
+    }
+
+    static bool Writable(string directory) => Directory.Exists(directory) && Access(directory, 2 /* W_OK */) == 0;
 
     public static string DumpDirectory => Path.Combine(StateDirectory, "dump");
 
@@ -49,4 +66,7 @@ public static class Installation
             }
         }
     }
+
+    [LibraryImport("libc", EntryPoint = "access", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Access(string path, int mode);
 }

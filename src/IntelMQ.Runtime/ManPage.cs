@@ -26,7 +26,7 @@ public static class ManPage
             foreach (var o in program.Options)
             {
                 var names = string.Join(", ", o.Aliases.Prepend(o.Name).Select(n => $"`{n}`"));
-                sb.Append(CultureInfo.InvariantCulture, $"| {names} | {o.TypeName.Replace("|", "\\|")} | {Show(o.Default)} | {o.Description} |\n");
+                sb.Append(CultureInfo.InvariantCulture, $"| {names} | {Cell(o.TypeName)} | {Cell(Show(o.Default))} | {Cell(o.Description)} |\n");
             }
             sb.Append('\n');
         }
@@ -67,4 +67,7 @@ public static class ManPage
         string[] list => $"`[{string.Join(", ", list)}]`",
         _ => $"`{Convert.ToString(value, CultureInfo.InvariantCulture)}`",
     };
+
+    // A pipe inside a table cell (an enumeration's "a | b") would end the cell.
+    static string Cell(string text) => text.Replace("|", "\\|", StringComparison.Ordinal);
 }

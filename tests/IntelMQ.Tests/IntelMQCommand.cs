@@ -8,8 +8,8 @@ public sealed class IntelMQCommand : IDisposable
 {
     public string Home { get; } = Directory.CreateTempSubdirectory("intelmq-test-").FullName;
 
-    /// <summary>Extra environment variables for the runs.</summary>
-    public Dictionary<string, string> Environment { get; } = [];
+    /// <summary>Extra environment variables for the runs; null removes one (INTELMQ_HOME too).</summary>
+    public Dictionary<string, string?> Environment { get; } = [];
 
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
@@ -22,7 +22,11 @@ public sealed class IntelMQCommand : IDisposable
         foreach (var a in args) start.ArgumentList.Add(a);
         start.Environment["INTELMQ_HOME"] = Home;
         start.Environment["INTELMQ_FAKE_NOW"] = "2024-05-02T10:00:00Z";
-        foreach (var (key, value) in Environment) start.Environment[key] = value;
+        foreach (var (key, value) in Environment)
+        {
+            if (value is null) start.Environment.Remove(key);
+            else start.Environment[key] = value;
+        }
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
@@ -39,7 +43,11 @@ public sealed class IntelMQCommand : IDisposable
         start.ArgumentList.Add(Paths.IntelMQDll);
         foreach (var a in args) start.ArgumentList.Add(a);
         start.Environment["INTELMQ_HOME"] = Home;
-        foreach (var (key, value) in Environment) start.Environment[key] = value;
+        foreach (var (key, value) in Environment)
+        {
+            if (value is null) start.Environment.Remove(key);
+            else start.Environment[key] = value;
+        }
         return Process.Start(start)!;
     }
 

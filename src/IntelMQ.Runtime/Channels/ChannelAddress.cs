@@ -72,6 +72,20 @@ public sealed class ChannelAddress
             : throw new ConfigurationException($"{this}: '{key}={text}' must be a whole number from {min} to {max}.");
     }
 
+    /// <summary>64 MB: the default of <c>max_message_size</c>, far above any sane message, far below memory trouble.</summary>
+    public const long DefaultMaxMessageSize = 64L << 20;
+
+    /// <summary>The <c>max_message_size=</c> of a line-based input: bytes, or with a K, M or G suffix (64M).</summary>
+    public long MaxMessageSize()
+    {
+        if (Get("max_message_size") is not { } text) return DefaultMaxMessageSize;
+        var digits = text.TrimEnd('B', 'b');
+        var unit = digits.Length > 0 ? char.ToUpperInvariant(digits[^1]) switch { 'K' => 1L << 10, 'M' => 1L << 20, 'G' => 1L << 30, _ => 1 } : 1;
+        if (unit > 1) digits = digits[..^1];
+        return long.TryParse(digits, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0 && n <= long.MaxValue / unit ? n * unit
+            : throw new ConfigurationException($"{this}: 'max_message_size={text}' must be a size in bytes, e.g. 1048576 or 64M.");
+    }
+
     public bool GetBool(string key, bool fallback = false) =>
         !_query.TryGetValue(key, out var text) ? fallback
         : text.ToLowerInvariant() switch

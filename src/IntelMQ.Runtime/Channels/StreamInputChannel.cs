@@ -1,12 +1,16 @@
+using Microsoft.Win32.SafeHandles;
+
 namespace IntelMQ.Runtime.Channels;
 
 /// <summary>
 /// One message per line from a stream (standard input, a file, a named pipe). A stream cannot redeliver, so
 /// acknowledging only moves the committed position, which <see cref="Committed"/> reports for resumable files.
+/// A line longer than <c>max_message_size</c> comes as a delivery with <see cref="Delivery.Error"/> and its first 64 KB.
 /// </summary>
-public class StreamInputChannel(Stream stream, string name) : IInputChannel
+/// <param name="pollable">The stream's descriptor when a read may block (a pipe, a terminal): waiting then honours the deadline and cancellation.</param>
+public class StreamInputChannel(Stream stream, string name, long maxMessageSize = ChannelAddress.DefaultMaxMessageSize, SafeFileHandle? pollable = null) : IInputChannel
 {
-    readonly LineReader _lines = new(stream);
+    readonly LineReader _lines = new(stream, maxMessageSize, pollable);
     long _line, _offset;
 
     public string Name { get; } = name;
@@ -21,17 +25,26 @@ public class StreamInputChannel(Stream stream, string name) : IInputChannel
         Committed = offset;
     }
 
-    public virtual ValueTask<IReadOnlyList<Delivery>?> ReceiveAsync(int maxCount, TimeSpan wait, CancellationToken cancellationToken)
+    public virtual async ValueTask<IReadOnlyList<Delivery>?> ReceiveAsync(int maxCount, TimeSpan wait, CancellationToken cancellationToken)
     {
         var batch = new List<Delivery>(Math.Min(maxCount, 256));
-        while (batch.Count < maxCount && _lines.TryReadLine(out var line, out var consumed, partialAtEnd: !Follows))
+        var deadline = DateTime.UtcNow + wait;
+        while (batch.Count < maxCount)
         {
-            _line++;
-            _offset += consumed;
-            if (line.Span.Trim(" \t"u8).IsEmpty) continue;
-            batch.Add(new Delivery(line.ToArray(), $"line {_line}", _offset));
+            if (_lines.TryReadLine(out var line, out var consumed, out var tooLong, partialAtEnd: !Follows))
+            {
+                _line++;
+                _offset += consumed;
+                if (tooLong)
+                    batch.Add(new Delivery(line.ToArray(), $"line {_line}", _offset,
+                        new InvalidDataException($"the message is {consumed} bytes long, more than max_message_size={maxMessageSize}; its first {line.Length} bytes are kept")));
+                else if (!line.Span.Trim(" \t"u8).IsEmpty) batch.Add(new Delivery(line.ToArray(), $"line {_line}", _offset));
+                continue;
+            }
+            if (_lines.Ended || batch.Count > 0) break;
+            if (!await _lines.WaitAsync(deadline - DateTime.UtcNow, cancellationToken)) return [];
         }
-        return ValueTask.FromResult<IReadOnlyList<Delivery>?>(batch.Count == 0 ? null : batch);
+        return batch.Count == 0 ? null : batch;
     }
 
     /// <summary>True for a file still being written: a last line without line end is not read yet.</summary>

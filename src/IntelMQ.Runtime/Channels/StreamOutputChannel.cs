@@ -2,9 +2,9 @@ using IntelMQ.Core;
 
 namespace IntelMQ.Runtime.Channels;
 
-/// <summary>Writes one message per line to a stream (standard output, a file, a named pipe).</summary>
+/// <summary>Writes one message per line to a stream (standard output, a named pipe).</summary>
 /// <param name="pipe">The stream is a pipe: a write error means its reader left (EPIPE), which no retry mends.</param>
-public sealed class StreamOutputChannel(Stream stream, string name, MessageFormat format, bool fsync, bool pipe = false) : IOutputChannel
+public sealed class StreamOutputChannel(Stream stream, string name, MessageFormat format, bool pipe = false) : IOutputChannel
 {
     public string Name { get; } = name;
     public MessageFormat Format { get; } = format;
@@ -26,7 +26,6 @@ public sealed class StreamOutputChannel(Stream stream, string name, MessageForma
         {
             throw new ChannelClosedException($"{Name}: its reader went away ({ex.Message}); stopping, the current batch is not acknowledged", ex);
         }
-        if (fsync && stream is FileStream file) file.Flush(flushToDisk: true);
     }
 
     public ValueTask DisposeAsync() => pipe ? DisposeQuietly() : stream.DisposeAsync();
@@ -47,8 +46,8 @@ public sealed class StreamOutputChannel(Stream stream, string name, MessageForma
     public static StreamOutputChannel ForStandardOutput(MessageFormat format)
     {
         var descriptor = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(1, ownsHandle: false), FileAccess.Write, 1 << 16);
-        if (!descriptor.CanSeek) return new StreamOutputChannel(descriptor, "stdout", format, fsync: false, pipe: true);
+        if (!descriptor.CanSeek) return new StreamOutputChannel(descriptor, "stdout", format, pipe: true);
         descriptor.Dispose();
-        return new StreamOutputChannel(Console.OpenStandardOutput(), "stdout", format, fsync: false);
+        return new StreamOutputChannel(Console.OpenStandardOutput(), "stdout", format);
     }
 }

@@ -31,6 +31,20 @@ public sealed class BuiltInChannelTests : IDisposable
     }
 
     [Theory]
+    [InlineData("redis://localhost:6379/2?queue=q", true)]
+    [InlineData("redis-stream://localhost:6379/2?stream=s", true)]
+    [InlineData("amqp://localhost/?queue=q", true)]
+    [InlineData("kafka://localhost:9092/?topic=t", true)]
+    [InlineData("pulsar://localhost:8080/?topic=t", true)]
+    [InlineData("sqlite:/tmp/q.db?queue=q", true)]
+    [InlineData("stdin:", false)]
+    [InlineData("file:/tmp/in.jsonl?follow=true", false)]
+    [InlineData("pipe:/tmp/in.fifo", false)]
+    [InlineData("memory:q", false)]
+    public void Only_queues_can_be_shared_by_the_workers_of_processes(string uri, bool shareable) =>
+        Assert.Equal(shareable, IntelMQ.Cli.Channels.Catalog.IsShareable(uri));
+
+    [Theory]
     [InlineData("file:/tmp/out.jsonl?fsnyc=true", "unknown option 'fsnyc'. Did you mean 'fsync'?")]
     [InlineData("stdout:?format=dho&fsync=true", "unknown option 'fsync'")]
     [InlineData("memory:q?capcity=5", "Did you mean 'capacity'?")]
@@ -106,8 +120,19 @@ public sealed class BuiltInChannelTests : IDisposable
             await output.SendAsync([Encoding.UTF8.GetBytes("{}"), Encoding.UTF8.GetBytes("{}"), Encoding.UTF8.GetBytes("{}")], TestContext.Current.CancellationToken);
         var depth = _intelmq.Run("", "queue", "depth", queue);
         Assert.Equal(0, depth.ExitCode);
+        Assert.StartsWith("queue\tmessages\tbound\n", depth.Stdout);
         Assert.Contains("\t3\tlimit 10", depth.Stdout);
         Assert.Equal(2, _intelmq.Run("", "queue", "depth", $"file:{_intelmq.PathOf("x")}").ExitCode);
+    }
+
+    [Fact]
+    public void Asking_for_the_depth_of_a_missing_SQLite_queue_says_so_and_creates_nothing()
+    {
+        var missing = _intelmq.PathOf("typo.db");
+        var depth = _intelmq.Run("", "queue", "depth", $"sqlite:{missing}?queue=parsed");
+        Assert.Equal(2, depth.ExitCode);
+        Assert.Contains("does not exist", depth.Stderr);
+        Assert.False(File.Exists(missing));
     }
 
     [Fact]

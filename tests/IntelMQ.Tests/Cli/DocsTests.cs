@@ -18,4 +18,13 @@ public sealed class DocsTests
         Assert.True(File.Exists(file) && File.ReadAllText(file) == page,
             $"docs/programs/{name}.md is out of date; run: INTELMQ_REGENERATE=1 dotnet test --filter man_page");
     }
+
+    [Theory]
+    [MemberData(nameof(ProgramNames))]
+    public void Every_option_row_of_a_man_page_has_four_cells(string name)
+    {
+        var page = ManPage.Render(Programs.Catalog.Resolve(name));
+        foreach (var row in page.Split('\n').SkipWhile(l => !l.StartsWith("| option |", StringComparison.Ordinal)).TakeWhile(l => l.StartsWith('|')))
+            Assert.Equal(5, System.Text.RegularExpressions.Regex.Count(row, @"(?<!\\)\|"));
+    }
 }
