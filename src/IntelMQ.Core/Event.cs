@@ -284,7 +284,7 @@ public sealed class Event
     /// <summary>Like <see cref="Clone()"/>, with room for <paramref name="capacity"/> fields before the event has to grow.</summary>
     public Event Clone(int capacity) => new(this, capacity);
 
-    static string Describe(object? value) => value is string s ? $"'{s}'" : Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? "null";
+    static string Describe(object? value) => value is string s ? $"'{(s.Length > 80 ? s[..80] + "..." : s)}'" : Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? "null";
 
     [ThreadStatic] static byte[]? _random;
     [ThreadStatic] static int _randomUsed;

@@ -6,7 +6,7 @@ namespace IntelMQ.Tests.Contract;
 public sealed class LayeringTests
 {
     public static TheoryData<string> Families() => new(
-        typeof(Parsers.Shadowserver.ShadowserverParser).Assembly.GetName().Name!,
+        typeof(global::IntelMQ.Parsers.Shadowserver.ShadowserverParser).Assembly.GetName().Name!,
         typeof(Experts.TaxonomyExpert).Assembly.GetName().Name!,
         typeof(Outputs.FileOutput).Assembly.GetName().Name!,
         typeof(ProgramAttribute).Assembly.GetName().Name!);
