@@ -276,6 +276,10 @@ public static class EventJson
                     System.Buffers.Text.Utf8Formatter.TryFormat(l, _buffer.AsSpan(_length), out var digits);
                     _length += digits;
                     break;
+                case double d:
+                    Separate(PythonFloat.MaxLength);
+                    _length += PythonFloat.Format(d, _buffer.AsSpan(_length));
+                    break;
                 case bool b:
                     Separate(5);
                     (b ? "true"u8 : "false"u8).CopyTo(_buffer.AsSpan(_length));
@@ -451,7 +455,10 @@ public static class EventJson
             case null: writer.WriteNullValue(); break;
             case string s: writer.WriteStringValue(s); break;
             case long l: writer.WriteNumberValue(l); break;
-            case double d: writer.WriteNumberValue(d); break;
+            case double d:
+                Span<byte> text = stackalloc byte[PythonFloat.MaxLength];
+                writer.WriteRawValue(text[..PythonFloat.Format(d, text)], skipInputValidation: true);
+                break;
             case bool b: writer.WriteBooleanValue(b); break;
             case JsonNode n: n.WriteTo(writer); break;
             case System.Collections.IEnumerable items:
