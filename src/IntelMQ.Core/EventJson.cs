@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -436,17 +437,40 @@ public static class EventJson
         writer.WriteString("__type", ev.Kind == MessageKind.Report ? "Report" : "Event");
         foreach (var (key, value) in ev.Fields)
         {
-            if (key == Event.IdField) continue; // IntelMQ has no event id; a new one is assigned on the way back.
-            if (key == Event.OriginalField && value is string original)
+            switch (key)
             {
-                writer.WriteBase64String("raw", Encoding.UTF8.GetBytes(original));
-                continue;
+                // IntelMQ has no event id: the reader derives the stable id again, and only another id is written.
+                case Event.IdField when value is not string id || id == ev.StableId():
+                    continue;
+                case Event.OriginalField when value is string original:
+                    writer.WriteBase64String("raw", Encoding.UTF8.GetBytes(original));
+                    continue;
+                case Event.LinksField when value is List<object> links:
+                    WriteLinksWithoutParents(writer, links);
+                    continue;
             }
             writer.WritePropertyName(DhoMapping.ToDho(key) ?? IdfPrefix + key);
             WriteValue(writer, value);
         }
         writer.WriteEndObject();
     }
+
+    // A parent link is the id of the report or event this one came from, which a DHO reader cannot check: left out,
+    // as the id is, so that a parser's DHO output is IntelMQ's byte for byte.
+    static void WriteLinksWithoutParents(Utf8JsonWriter writer, List<object> links)
+    {
+        var others = 0;
+        foreach (var link in links)
+            if (!IsParent(link)) others++;
+        if (others == 0) return;
+        writer.WritePropertyName(IdfPrefix + Event.LinksField);
+        writer.WriteStartArray();
+        foreach (var link in links)
+            if (!IsParent(link)) WriteValue(writer, link);
+        writer.WriteEndArray();
+    }
+
+    static bool IsParent(object link) => link is JsonObject o && o["type"] is JsonValue t && t.TryGetValue<string>(out var type) && type == "parent";
 
     public static void WriteValue(Utf8JsonWriter writer, object? value)
     {
@@ -511,6 +535,8 @@ public static class EventJson
                 events.Add(ReadDho(root, catalogue));
                 break;
             case MessageFormat.Idf when root.TryGetProperty("data", out var data):
+                if (root.TryGetProperty("meta", out var header) && header.ValueKind == JsonValueKind.Object && header.TryGetProperty("version", out var version))
+                    CheckVersion(version, "packet");
                 var kind = root.TryGetProperty("meta", out var meta) && meta.ValueKind == JsonValueKind.Object
                            && meta.TryGetProperty("type", out var t) && t.ValueEquals("report") ? MessageKind.Report : MessageKind.Event;
                 if (data.ValueKind == JsonValueKind.Array)
@@ -518,6 +544,7 @@ public static class EventJson
                 else events.Add(ReadIdfEvent(data, kind, catalogue));
                 break;
             case MessageFormat.Idf when root.TryGetProperty("payload", out var payload):
+                if (root.TryGetProperty("version", out var envelopeVersion)) CheckVersion(envelopeVersion, "envelope");
                 events.Add(ReadEnvelope(root, payload, catalogue));
                 break;
             default:
@@ -525,6 +552,25 @@ public static class EventJson
                 break;
         }
         return events;
+    }
+
+    static readonly int OurMajorVersion = int.Parse(PacketMeta.Version.AsSpan(0, PacketMeta.Version.IndexOf('.')), CultureInfo.InvariantCulture);
+
+    // A newer minor version only adds fields and link types, which the catalogue refuses one by one; a newer major
+    // version may change what the fields mean, so the whole message is refused.
+    static void CheckVersion(JsonElement version, string what)
+    {
+        var text = version.ValueKind switch
+        {
+            JsonValueKind.String => version.GetString()!,
+            JsonValueKind.Number => version.GetRawText(),
+            _ => throw new JsonException($"the {what}'s version must be a string such as \"{PacketMeta.Version}\", not {version.GetRawText()}"),
+        };
+        var dot = text.IndexOf('.');
+        if (!int.TryParse(dot < 0 ? text : text[..dot], NumberStyles.None, CultureInfo.InvariantCulture, out var major))
+            throw new JsonException($"the {what}'s version '{(text.Length > 20 ? text[..20] + "..." : text)}' is not a version such as \"{PacketMeta.Version}\"");
+        if (major > OurMajorVersion)
+            throw new JsonException($"the {what} is IDF version {text}, newer than this program reads (IDF {OurMajorVersion}.x, up to {PacketMeta.Version}); upgrade IntelMQ.NET to read it");
     }
 
     static MessageFormat Detect(JsonElement root)
@@ -542,7 +588,7 @@ public static class EventJson
         if (element.ValueKind != JsonValueKind.Object) throw new JsonException("an IDF event must be a JSON object");
         var ev = new Event(kind, catalogue);
         AddNested(ev, element, null);
-        if (ev.Id is null) ev.AssignNewId();
+        if (ev.Id is null) ev.AssignStableId();
         return ev;
     }
 
@@ -576,7 +622,7 @@ public static class EventJson
                        ?? throw new InvalidFieldException(p.Name, $"unknown IntelMQ field '{p.Name}': it is not in IntelMQ's harmonization; custom fields go under extra.*");
             ev.Add(path, p.Value);
         }
-        if (ev.Id is null) ev.AssignNewId();
+        if (ev.Id is null) ev.AssignStableId();
         return ev;
     }
 

@@ -160,6 +160,7 @@ public sealed partial class ShadowserverParser : IParser
             {
                 ev = plan.Build(prototype, values, column);
                 ev.AddOriginal(header, raw.TrimEnd().ToString());
+                ev.AssignStableId();
             }
             catch (Exception ex) when (ex is InvalidFieldException or FormatException or OverflowException or RowException)
             {
@@ -206,7 +207,6 @@ public sealed partial class ShadowserverParser : IParser
         {
             // Room for a field per column and event.original, so that the event does not grow while it is filled.
             var ev = prototype.Clone(prototype.Count + values.Length + 1);
-            ev.AssignNewId();
             Array.Clear(_consumed);
             foreach (var (field, column, handle) in _required)
             {
