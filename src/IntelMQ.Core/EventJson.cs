@@ -13,7 +13,7 @@ namespace IntelMQ.Core;
 /// <summary>Reads and writes events as IDF (nested ECS JSON, packets), NDJSON and IntelMQ's DHO lines.</summary>
 public static class EventJson
 {
-    const string IdfPrefix = "extra.idf.";
+    internal const string IdfPrefix = "extra.idf.";
     static readonly UTF8Encoding StrictUtf8 = new(false, true);
 
     [ThreadStatic] static WriteScratch? _scratch;
@@ -521,7 +521,8 @@ public static class EventJson
     /// <exception cref="InvalidFieldException">A field is unknown or its value is invalid.</exception>
     public static List<Event> Read(ReadOnlySpan<byte> utf8, MessageFormat format = MessageFormat.Auto, FieldCatalogue? catalogue = null)
     {
-        var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = 64 });
+        if (format is MessageFormat.Auto or MessageFormat.Dho && StartsWithType(utf8)) return [DhoReader.Read(utf8, catalogue ?? FieldCatalogue.Default)];
+        var reader = new Utf8JsonReader(utf8, ReaderOptions);
         using var doc = JsonDocument.ParseValue(ref reader);
         var root = doc.RootElement;
         if (root.ValueKind != JsonValueKind.Object)
@@ -573,6 +574,17 @@ public static class EventJson
             throw new JsonException($"the {what} is IDF version {text}, newer than this program reads (IDF {OurMajorVersion}.x, up to {PacketMeta.Version}); upgrade IntelMQ.NET to read it");
     }
 
+    internal static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 64 };
+
+    // IntelMQ sorts a message's keys and our writer starts with it, so a DHO message nearly always begins with "__type":
+    // such a message is read as it is tokenised, without a document (see DhoReader).
+    static bool StartsWithType(ReadOnlySpan<byte> utf8)
+    {
+        utf8 = utf8.TrimStart(" \t\r\n"u8);
+        if (utf8.IsEmpty || utf8[0] != '{') return false;
+        return utf8[1..].TrimStart(" \t\r\n"u8).StartsWith("\"__type\""u8);
+    }
+
     static MessageFormat Detect(JsonElement root)
     {
         if (root.TryGetProperty("data", out _) && root.TryGetProperty("meta", out _)) return MessageFormat.Idf;
@@ -619,7 +631,7 @@ public static class EventJson
                     continue;
             }
             var path = p.Name.StartsWith(IdfPrefix, StringComparison.Ordinal) ? p.Name[IdfPrefix.Length..] : DhoMapping.ToIdf(p.Name)
-                       ?? throw new InvalidFieldException(p.Name, $"unknown IntelMQ field '{p.Name}': it is not in IntelMQ's harmonization; custom fields go under extra.*");
+                       ?? throw new InvalidFieldException(p.Name, UnknownDhoField(p.Name));
             ev.Add(path, p.Value);
         }
         if (ev.Id is null) ev.AssignStableId();
@@ -629,17 +641,29 @@ public static class EventJson
     static string DecodeRaw(JsonElement raw)
     {
         if (raw.ValueKind != JsonValueKind.String) throw new InvalidFieldException("raw", "invalid value for field 'raw': expected base64 text");
-        var text = raw.GetString()!;
+        return DecodeRaw(raw.GetString()!);
+    }
+
+    internal static string DecodeRaw(string text)
+    {
         var bytes = ArrayPool<byte>.Shared.Rent(text.Length);
         try
         {
             if (!Convert.TryFromBase64String(text, bytes, out var length))
                 throw new InvalidFieldException("raw", "invalid value for field 'raw': it is not valid base64");
-            try { return StrictUtf8.GetString(bytes, 0, length); }
-            catch (DecoderFallbackException) { return Encoding.Latin1.GetString(bytes, 0, length); } // IntelMQ decodes undecodable bytes, too
+            return DecodeText(bytes.AsSpan(0, length));
         }
         finally { ArrayPool<byte>.Shared.Return(bytes); }
     }
+
+    internal static string DecodeText(ReadOnlySpan<byte> bytes)
+    {
+        try { return StrictUtf8.GetString(bytes); }
+        catch (DecoderFallbackException) { return Encoding.Latin1.GetString(bytes); } // IntelMQ decodes undecodable bytes, too
+    }
+
+    internal static string UnknownDhoField(string name) =>
+        $"unknown IntelMQ field '{name}': it is not in IntelMQ's harmonization; custom fields go under extra.*";
 
     // IEP04: {"format": "intelmq", "version": 1, "type": "event", "meta": {"uuid": {"current", "parent"}}, "payload": {...}}
     static Event ReadEnvelope(JsonElement root, JsonElement payload, FieldCatalogue catalogue)
