@@ -539,7 +539,7 @@ public static class EventJson
                 if (root.TryGetProperty("meta", out var header) && header.ValueKind == JsonValueKind.Object && header.TryGetProperty("version", out var version))
                     CheckVersion(version, "packet");
                 var kind = root.TryGetProperty("meta", out var meta) && meta.ValueKind == JsonValueKind.Object
-                           && meta.TryGetProperty("type", out var t) && t.ValueEquals("report") ? MessageKind.Report : MessageKind.Event;
+                           && meta.TryGetProperty("type", out var t) && Is(t, "report") ? MessageKind.Report : MessageKind.Event;
                 if (data.ValueKind == JsonValueKind.Array)
                     foreach (var item in data.EnumerateArray()) events.Add(ReadIdfEvent(item, kind, catalogue));
                 else events.Add(ReadIdfEvent(data, kind, catalogue));
@@ -585,6 +585,9 @@ public static class EventJson
         return utf8[1..].TrimStart(" \t\r\n"u8).StartsWith("\"__type\""u8);
     }
 
+    // ValueEquals throws for a value that is not a string; a message's "__type" or "type" may be anything.
+    static bool Is(JsonElement value, string text) => value.ValueKind == JsonValueKind.String && value.ValueEquals(text);
+
     static MessageFormat Detect(JsonElement root)
     {
         if (root.TryGetProperty("data", out _) && root.TryGetProperty("meta", out _)) return MessageFormat.Idf;
@@ -616,7 +619,7 @@ public static class EventJson
 
     static Event ReadDho(JsonElement root, FieldCatalogue catalogue)
     {
-        var kind = root.TryGetProperty("__type", out var type) && type.ValueEquals("Report") ? MessageKind.Report : MessageKind.Event;
+        var kind = root.TryGetProperty("__type", out var type) && Is(type, "Report") ? MessageKind.Report : MessageKind.Event;
         var ev = new Event(kind, catalogue);
         foreach (var p in root.EnumerateObject())
         {
@@ -668,9 +671,9 @@ public static class EventJson
     // IEP04: {"format": "intelmq", "version": 1, "type": "event", "meta": {"uuid": {"current", "parent"}}, "payload": {...}}
     static Event ReadEnvelope(JsonElement root, JsonElement payload, FieldCatalogue catalogue)
     {
-        var isDho = !root.TryGetProperty("format", out var f) || f.ValueEquals("intelmq");
+        var isDho = !root.TryGetProperty("format", out var f) || Is(f, "intelmq");
         var ev = isDho ? ReadDho(payload, catalogue) : ReadIdfEvent(payload, MessageKind.Event, catalogue);
-        if (root.TryGetProperty("type", out var t) && t.ValueEquals("report")) ev.Kind = MessageKind.Report;
+        if (root.TryGetProperty("type", out var t) && Is(t, "report")) ev.Kind = MessageKind.Report;
         if (root.TryGetProperty("meta", out var meta) && meta.ValueKind == JsonValueKind.Object
             && meta.TryGetProperty("uuid", out var uuid) && uuid.ValueKind == JsonValueKind.Object)
         {

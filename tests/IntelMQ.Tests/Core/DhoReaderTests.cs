@@ -49,6 +49,7 @@ public sealed class DhoReaderTests
     [InlineData("""{"__type": "Event", "raw": 5}""")]
     [InlineData("""{"__type": "Event", "nonsense": 1}""")]
     [InlineData("""{"__type": "Event", "extra": 1}""")]
+    [InlineData("""{"__type": {"x": 1}, "source.port": "80"}""")]
     [InlineData("""{"__type": "Event", "extra.idf.links": [{"type": "child", "id": "x"}], "extra.idf.nonsense": 1}""")]
     [InlineData("""{"__type": "Event", "sourc\u0065.ip": "192.0.2.1", "raw": "aGVsbG8\u003d", "time.source": "2024-05-01 10:00:00"}""")]
     public void Edge_cases_read_the_same_as_through_a_document(string json) =>
