@@ -11,6 +11,9 @@ public sealed class Event
 {
     public const string IdField = "event.id", OriginalField = "event.original", LinksField = "links";
 
+    /// <summary>The namespace of stable event ids, UUIDv5 (docs/idf.md, "Event identity").</summary>
+    public static readonly Guid IdNamespace = new("42f2148a-f5c7-4ef9-b038-783900bbef15");
+
     // Room for a typical event read from a message without the array growing while it is filled.
     const int DefaultCapacity = 16;
     // Past this many fields the filter has most bits set and scans get long: a dictionary index takes over.
@@ -22,6 +25,8 @@ public sealed class Event
     int _count;
     ulong _filterLow, _filterHigh;
     Dictionary<string, int>? _index;
+    // The stable id derived from the fields as they are, until one it is derived from changes.
+    string? _stableId;
 
     public Event(MessageKind kind = MessageKind.Event, FieldCatalogue? catalogue = null)
     {
@@ -40,6 +45,7 @@ public sealed class Event
         _filterLow = other._filterLow;
         _filterHigh = other._filterHigh;
         if (other._index is not null) _index = new Dictionary<string, int>(other._index, StringComparer.Ordinal);
+        _stableId = other._stableId;
     }
 
     /// <summary>A new event with a fresh <c>event.id</c>.</summary>
@@ -113,6 +119,7 @@ public sealed class Event
         Array.Copy(_entries, i + 1, _entries, i, _count - i);
         _entries[_count] = default;
         Reindex();
+        Changed(path);
         return true;
     }
 
@@ -143,6 +150,7 @@ public sealed class Event
             return;
         }
         Append(new Entry(OriginalField, new JoinedText(head, tail), placement));
+        _stableId = null;
     }
 
     /// <summary>Like <see cref="Add(string, object?, bool)"/> for a field looked up once; the same as adding its path.</summary>
@@ -203,6 +211,7 @@ public sealed class Event
         var entry = new Entry(path, value is null ? null : FieldNormalizer.Normalize(field, value), placement);
         if (i >= 0) _entries[i] = entry;
         else Append(entry);
+        Changed(entry.Placement);
         return true;
     }
 
@@ -216,13 +225,37 @@ public sealed class Event
         return true;
     }
 
+    /// <summary>Sets a random <c>event.id</c> (a UUIDv7), for an event that has no identity of its own to derive one from.</summary>
     public void AssignNewId() => Set(new Entry(IdField, NewVersion7Id(), Catalogue.Resolve(IdField).Placement));
+
+    /// <summary>
+    /// Sets <c>event.id</c> to <see cref="StableId"/>, replacing any id: a parser calls it once an event is complete
+    /// (with <c>event.original</c>); readers call it for an event that comes without an id. An id once set is kept.
+    /// </summary>
+    public void AssignStableId() => Set(new Entry(IdField, StableId(), Catalogue.Resolve(IdField).Placement));
+
+    /// <summary>
+    /// The id derived from this event's content (docs/idf.md, "Event identity"): a UUIDv5 over <c>feed.provider</c>,
+    /// <c>feed.name</c> and <c>event.original</c>, or without an original over a fixed list of identifying fields.
+    /// </summary>
+    public string StableId() => _stableId ??= StableIds.Compute(this);
 
     void Set(Entry entry)
     {
         var i = IndexOf(entry.Key, entry.Placement.Order < 0 ? null : entry.Placement);
         if (i >= 0) _entries[i] = entry;
         else Append(entry);
+        Changed(entry.Placement);
+    }
+
+    void Changed(FieldCatalogue.Placement placement)
+    {
+        if (placement.IsIdentityInput) _stableId = null;
+    }
+
+    void Changed(string path)
+    {
+        if (StableIds.IsInput(path)) _stableId = null;
     }
 
     object? ValueAt(int i)
@@ -284,7 +317,7 @@ public sealed class Event
     /// <summary>Like <see cref="Clone()"/>, with room for <paramref name="capacity"/> fields before the event has to grow.</summary>
     public Event Clone(int capacity) => new(this, capacity);
 
-    static string Describe(object? value) => value is string s ? $"'{s}'" : Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? "null";
+    static string Describe(object? value) => value is string s ? $"'{(s.Length > 80 ? s[..80] + "..." : s)}'" : Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? "null";
 
     [ThreadStatic] static byte[]? _random;
     [ThreadStatic] static int _randomUsed;

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -12,7 +13,7 @@ namespace IntelMQ.Core;
 /// <summary>Reads and writes events as IDF (nested ECS JSON, packets), NDJSON and IntelMQ's DHO lines.</summary>
 public static class EventJson
 {
-    const string IdfPrefix = "extra.idf.";
+    internal const string IdfPrefix = "extra.idf.";
     static readonly UTF8Encoding StrictUtf8 = new(false, true);
 
     [ThreadStatic] static WriteScratch? _scratch;
@@ -276,6 +277,10 @@ public static class EventJson
                     System.Buffers.Text.Utf8Formatter.TryFormat(l, _buffer.AsSpan(_length), out var digits);
                     _length += digits;
                     break;
+                case double d:
+                    Separate(PythonFloat.MaxLength);
+                    _length += PythonFloat.Format(d, _buffer.AsSpan(_length));
+                    break;
                 case bool b:
                     Separate(5);
                     (b ? "true"u8 : "false"u8).CopyTo(_buffer.AsSpan(_length));
@@ -434,17 +439,40 @@ public static class EventJson
         if (withType) writer.WriteString("__type", ev.Kind == MessageKind.Report ? "Report" : "Event");
         foreach (var (key, value) in ev.Fields)
         {
-            if (key == Event.IdField) continue; // IntelMQ has no event id; a new one is assigned on the way back.
-            if (key == Event.OriginalField && value is string original)
+            switch (key)
             {
-                if (withRaw) writer.WriteBase64String("raw", Encoding.UTF8.GetBytes(original));
-                continue;
+                // IntelMQ has no event id: the reader derives the stable id again, and only another id is written.
+                case Event.IdField when value is not string id || id == ev.StableId():
+                    continue;
+                case Event.OriginalField when value is string original:
+                    if (withRaw) writer.WriteBase64String("raw", Encoding.UTF8.GetBytes(original));
+                    continue;
+                case Event.LinksField when value is List<object> links:
+                    WriteLinksWithoutParents(writer, links);
+                    continue;
             }
             writer.WritePropertyName(DhoMapping.ToDho(key) ?? IdfPrefix + key);
             WriteValue(writer, value);
         }
         writer.WriteEndObject();
     }
+
+    // A parent link is the id of the report or event this one came from, which a DHO reader cannot check: left out,
+    // as the id is, so that a parser's DHO output is IntelMQ's byte for byte.
+    static void WriteLinksWithoutParents(Utf8JsonWriter writer, List<object> links)
+    {
+        var others = 0;
+        foreach (var link in links)
+            if (!IsParent(link)) others++;
+        if (others == 0) return;
+        writer.WritePropertyName(IdfPrefix + Event.LinksField);
+        writer.WriteStartArray();
+        foreach (var link in links)
+            if (!IsParent(link)) WriteValue(writer, link);
+        writer.WriteEndArray();
+    }
+
+    static bool IsParent(object link) => link is JsonObject o && o["type"] is JsonValue t && t.TryGetValue<string>(out var type) && type == "parent";
 
     public static void WriteValue(Utf8JsonWriter writer, object? value)
     {
@@ -453,7 +481,10 @@ public static class EventJson
             case null: writer.WriteNullValue(); break;
             case string s: writer.WriteStringValue(s); break;
             case long l: writer.WriteNumberValue(l); break;
-            case double d: writer.WriteNumberValue(d); break;
+            case double d:
+                Span<byte> text = stackalloc byte[PythonFloat.MaxLength];
+                writer.WriteRawValue(text[..PythonFloat.Format(d, text)], skipInputValidation: true);
+                break;
             case bool b: writer.WriteBooleanValue(b); break;
             case JsonNode n: n.WriteTo(writer); break;
             case System.Collections.IEnumerable items:
@@ -492,7 +523,8 @@ public static class EventJson
     /// <exception cref="InvalidFieldException">A field is unknown or its value is invalid.</exception>
     public static List<Event> Read(ReadOnlySpan<byte> utf8, MessageFormat format = MessageFormat.Auto, FieldCatalogue? catalogue = null)
     {
-        var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = 64 });
+        if (format is MessageFormat.Auto or MessageFormat.Dho && StartsWithType(utf8)) return [DhoReader.Read(utf8, catalogue ?? FieldCatalogue.Default)];
+        var reader = new Utf8JsonReader(utf8, ReaderOptions);
         using var doc = JsonDocument.ParseValue(ref reader);
         var root = doc.RootElement;
         if (root.ValueKind != JsonValueKind.Object)
@@ -506,13 +538,16 @@ public static class EventJson
                 events.Add(ReadDho(root, catalogue));
                 break;
             case MessageFormat.Idf when root.TryGetProperty("data", out var data):
+                if (root.TryGetProperty("meta", out var header) && header.ValueKind == JsonValueKind.Object && header.TryGetProperty("version", out var version))
+                    CheckVersion(version, "packet");
                 var kind = root.TryGetProperty("meta", out var meta) && meta.ValueKind == JsonValueKind.Object
-                           && meta.TryGetProperty("type", out var t) && t.ValueEquals("report") ? MessageKind.Report : MessageKind.Event;
+                           && meta.TryGetProperty("type", out var t) && Is(t, "report") ? MessageKind.Report : MessageKind.Event;
                 if (data.ValueKind == JsonValueKind.Array)
                     foreach (var item in data.EnumerateArray()) events.Add(ReadIdfEvent(item, kind, catalogue));
                 else events.Add(ReadIdfEvent(data, kind, catalogue));
                 break;
             case MessageFormat.Idf when root.TryGetProperty("payload", out var payload):
+                if (root.TryGetProperty("version", out var envelopeVersion)) CheckVersion(envelopeVersion, "envelope");
                 events.Add(ReadEnvelope(root, payload, catalogue));
                 break;
             default:
@@ -521,6 +556,39 @@ public static class EventJson
         }
         return events;
     }
+
+    static readonly int OurMajorVersion = int.Parse(PacketMeta.Version.AsSpan(0, PacketMeta.Version.IndexOf('.')), CultureInfo.InvariantCulture);
+
+    // A newer minor version only adds fields and link types, which the catalogue refuses one by one; a newer major
+    // version may change what the fields mean, so the whole message is refused.
+    static void CheckVersion(JsonElement version, string what)
+    {
+        var text = version.ValueKind switch
+        {
+            JsonValueKind.String => version.GetString()!,
+            JsonValueKind.Number => version.GetRawText(),
+            _ => throw new JsonException($"the {what}'s version must be a string such as \"{PacketMeta.Version}\", not {version.GetRawText()}"),
+        };
+        var dot = text.IndexOf('.');
+        if (!int.TryParse(dot < 0 ? text : text[..dot], NumberStyles.None, CultureInfo.InvariantCulture, out var major))
+            throw new JsonException($"the {what}'s version '{(text.Length > 20 ? text[..20] + "..." : text)}' is not a version such as \"{PacketMeta.Version}\"");
+        if (major > OurMajorVersion)
+            throw new JsonException($"the {what} is IDF version {text}, newer than this program reads (IDF {OurMajorVersion}.x, up to {PacketMeta.Version}); upgrade IntelMQ.NET to read it");
+    }
+
+    internal static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 64 };
+
+    // IntelMQ sorts a message's keys and our writer starts with it, so a DHO message nearly always begins with "__type":
+    // such a message is read as it is tokenised, without a document (see DhoReader).
+    static bool StartsWithType(ReadOnlySpan<byte> utf8)
+    {
+        utf8 = utf8.TrimStart(" \t\r\n"u8);
+        if (utf8.IsEmpty || utf8[0] != '{') return false;
+        return utf8[1..].TrimStart(" \t\r\n"u8).StartsWith("\"__type\""u8);
+    }
+
+    // ValueEquals throws for a value that is not a string; a message's "__type" or "type" may be anything.
+    static bool Is(JsonElement value, string text) => value.ValueKind == JsonValueKind.String && value.ValueEquals(text);
 
     static MessageFormat Detect(JsonElement root)
     {
@@ -537,7 +605,7 @@ public static class EventJson
         if (element.ValueKind != JsonValueKind.Object) throw new JsonException("an IDF event must be a JSON object");
         var ev = new Event(kind, catalogue);
         AddNested(ev, element, null);
-        if (ev.Id is null) ev.AssignNewId();
+        if (ev.Id is null) ev.AssignStableId();
         return ev;
     }
 
@@ -553,7 +621,7 @@ public static class EventJson
 
     static Event ReadDho(JsonElement root, FieldCatalogue catalogue)
     {
-        var kind = root.TryGetProperty("__type", out var type) && type.ValueEquals("Report") ? MessageKind.Report : MessageKind.Event;
+        var kind = root.TryGetProperty("__type", out var type) && Is(type, "Report") ? MessageKind.Report : MessageKind.Event;
         var ev = new Event(kind, catalogue);
         foreach (var p in root.EnumerateObject())
         {
@@ -568,34 +636,46 @@ public static class EventJson
                     continue;
             }
             var path = p.Name.StartsWith(IdfPrefix, StringComparison.Ordinal) ? p.Name[IdfPrefix.Length..] : DhoMapping.ToIdf(p.Name)
-                       ?? throw new InvalidFieldException(p.Name, $"unknown IntelMQ field '{p.Name}': it is not in IntelMQ's harmonization; custom fields go under extra.*");
+                       ?? throw new InvalidFieldException(p.Name, UnknownDhoField(p.Name));
             ev.Add(path, p.Value);
         }
-        if (ev.Id is null) ev.AssignNewId();
+        if (ev.Id is null) ev.AssignStableId();
         return ev;
     }
 
     static string DecodeRaw(JsonElement raw)
     {
         if (raw.ValueKind != JsonValueKind.String) throw new InvalidFieldException("raw", "invalid value for field 'raw': expected base64 text");
-        var text = raw.GetString()!;
+        return DecodeRaw(raw.GetString()!);
+    }
+
+    internal static string DecodeRaw(string text)
+    {
         var bytes = ArrayPool<byte>.Shared.Rent(text.Length);
         try
         {
             if (!Convert.TryFromBase64String(text, bytes, out var length))
                 throw new InvalidFieldException("raw", "invalid value for field 'raw': it is not valid base64");
-            try { return StrictUtf8.GetString(bytes, 0, length); }
-            catch (DecoderFallbackException) { return Encoding.Latin1.GetString(bytes, 0, length); } // IntelMQ decodes undecodable bytes, too
+            return DecodeText(bytes.AsSpan(0, length));
         }
         finally { ArrayPool<byte>.Shared.Return(bytes); }
     }
 
+    internal static string DecodeText(ReadOnlySpan<byte> bytes)
+    {
+        try { return StrictUtf8.GetString(bytes); }
+        catch (DecoderFallbackException) { return Encoding.Latin1.GetString(bytes); } // IntelMQ decodes undecodable bytes, too
+    }
+
+    internal static string UnknownDhoField(string name) =>
+        $"unknown IntelMQ field '{name}': it is not in IntelMQ's harmonization; custom fields go under extra.*";
+
     // IEP04: {"format": "intelmq", "version": 1, "type": "event", "meta": {"uuid": {"current", "parent"}}, "payload": {...}}
     static Event ReadEnvelope(JsonElement root, JsonElement payload, FieldCatalogue catalogue)
     {
-        var isDho = !root.TryGetProperty("format", out var f) || f.ValueEquals("intelmq");
+        var isDho = !root.TryGetProperty("format", out var f) || Is(f, "intelmq");
         var ev = isDho ? ReadDho(payload, catalogue) : ReadIdfEvent(payload, MessageKind.Event, catalogue);
-        if (root.TryGetProperty("type", out var t) && t.ValueEquals("report")) ev.Kind = MessageKind.Report;
+        if (root.TryGetProperty("type", out var t) && Is(t, "report")) ev.Kind = MessageKind.Report;
         if (root.TryGetProperty("meta", out var meta) && meta.ValueKind == JsonValueKind.Object
             && meta.TryGetProperty("uuid", out var uuid) && uuid.ValueKind == JsonValueKind.Object)
         {

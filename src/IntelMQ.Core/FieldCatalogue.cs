@@ -59,6 +59,9 @@ public sealed class FieldCatalogue
     {
         public string Path { get; } = path;
 
+        /// <summary>Whether the field's value goes into the event's stable id (<see cref="Event.StableId"/>).</summary>
+        public bool IsIdentityInput { get; } = StableIds.IsInput(path);
+
         static readonly ConcurrentDictionary<string, string> SegmentNames = new(StringComparer.Ordinal);
         static int _created;
 

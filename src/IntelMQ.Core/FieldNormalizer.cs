@@ -34,6 +34,8 @@ public static class FieldNormalizer
     static object NormalizeScalar(FieldDefinition field, object value)
     {
         if (value is not (string or long)) value = Unwrap(value) ?? throw Invalid(field, value, "a value, not null");
+        if (value is string text && text.Length > MaxLength(field.Type))
+            throw Invalid(field, value, $"a {field.Type.ToString().ToLowerInvariant()} value of at most {MaxLength(field.Type)} characters, not {text.Length}");
         return field.Type switch
         {
             FieldType.Keyword or FieldType.Text => AsText(field, value),
@@ -68,6 +70,19 @@ public static class FieldNormalizer
             _ => value is string or long or double or bool or JsonNode ? value : JsonSerializer.SerializeToNode(value)!,
         };
     }
+
+    // Longer than any valid value of the type, blanks around it included: refused before any parsing, which for
+    // hostile input (a 20 MB timestamp) would otherwise be slow or worse.
+    static int MaxLength(FieldType type) => type switch
+    {
+        FieldType.DateTime => Timestamps.MaxLength,
+        FieldType.Ip or FieldType.Cidr or FieldType.Port or FieldType.Asn or FieldType.Integer or FieldType.Float or FieldType.Accuracy
+            or FieldType.Boolean or FieldType.Country or FieldType.Taxonomy or FieldType.ClassificationType or FieldType.Tlp
+            or FieldType.Registry => 64,
+        FieldType.Uuid or FieldType.Md5 or FieldType.Sha1 or FieldType.Sha256 or FieldType.Sha512 => 256,
+        FieldType.Fqdn => 1024,
+        _ => int.MaxValue,
+    };
 
     /// <summary>Turns JSON elements and boxed numbers into the value kinds events hold.</summary>
     public static object? Unwrap(object value) => value switch
@@ -230,7 +245,8 @@ public static class FieldNormalizer
             else if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '_')) return null;
         }
         if (!upper) return s.Length == text.Length ? text : s.ToString();
-        Span<char> lower = stackalloc char[s.Length];
+        Span<char> lower = stackalloc char[253]; // the length was checked above
+        lower = lower[..s.Length];
         s.ToLowerInvariant(lower);
         return new string(lower);
     }

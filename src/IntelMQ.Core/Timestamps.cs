@@ -14,15 +14,20 @@ public static class Timestamps
         "dd MMM yyyy HH:mm:ss", "MMM d yyyy HH:mm:ss", "ddd MMM d HH:mm:ss yyyy",
     ];
 
-    /// <summary>Reads a timestamp; a value without an offset is taken as UTC.</summary>
+    /// <summary>Longer than any timestamp of <see cref="TryParse"/>'s formats (with surrounding blanks): longer text is not one.</summary>
+    public const int MaxLength = 64;
+
+    /// <summary>Reads a timestamp; a value without an offset is taken as UTC. Text longer than <see cref="MaxLength"/> is refused.</summary>
     public static bool TryParse(ReadOnlySpan<char> text, out DateTimeOffset value)
     {
+        value = default;
+        if (text.Length > MaxLength) return false;
         text = text.Trim();
         if (text.EndsWith(" UTC", StringComparison.OrdinalIgnoreCase) || text.EndsWith(" GMT", StringComparison.Ordinal))
             text = text[..^4].TrimEnd();
         if (TryParseSimple(text, out value)) return true;
         // "+00" and "+0000" offsets are common in feeds; .NET wants "+00:00".
-        Span<char> buffer = stackalloc char[text.Length + 3];
+        Span<char> buffer = stackalloc char[MaxLength + 3];
         text.CopyTo(buffer);
         var length = text.Length;
         if (length > 10 && text[10] is 'T' or ' ')

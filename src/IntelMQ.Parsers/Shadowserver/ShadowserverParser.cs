@@ -174,6 +174,7 @@ public sealed partial class ShadowserverParser : IParser, IStreamParser
             {
                 ev = plan.Build(prototype, values, column);
                 ev.AddOriginal(header, csv.RecordText());
+                ev.AssignStableId();
             }
             catch (Exception ex) when (ex is InvalidFieldException or FormatException or OverflowException or RowException)
             {
@@ -259,7 +260,6 @@ public sealed partial class ShadowserverParser : IParser, IStreamParser
         {
             // Room for a field per column and event.original, so that the event does not grow while it is filled.
             var ev = prototype.Clone(prototype.Count + values.Length + 1);
-            ev.AssignNewId();
             Array.Clear(_consumed);
             foreach (var (field, column, handle) in _required)
             {

@@ -73,6 +73,18 @@ public sealed class RunCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_20_MB_timestamp_is_dumped_and_the_next_message_processed()
+    {
+        var huge = "{\"__type\": \"Event\", \"time.source\": \"" + new string('1', 20 * 1024 * 1024) + "\"}\n";
+        var input = huge + "{\"__type\": \"Event\", \"source.ip\": \"192.0.2.1\", \"classification.type\": \"infected-system\"}\n";
+        var result = _intelmq.Run(input, "run", "taxonomy-expert", "--out-format", "dho", "--dump", _intelmq.PathOf("d.jsonl"));
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("192.0.2.1", Assert.Single(result.Stdout.Trim().Split('\n')));
+        var dump = JsonNode.Parse(Assert.Single(File.ReadAllLines(_intelmq.PathOf("d.jsonl"))))!;
+        Assert.Contains("at most 64 characters", (string)dump["error"]!);
+    }
+
+    [Fact]
     public void Invalid_utf8_and_binary_input_are_dumped_not_fatal()
     {
         byte[] input = [.. "{\"source\": {\"ip\": \"192.0.2.1\", \"x\": \""u8, 0xC3, 0x28, .. "\"}}\n"u8, 0, 1, 2, (byte)'\n'];

@@ -14,7 +14,7 @@ public sealed class DhoRoundTripTests
             .Order(StringComparer.Ordinal)
             .Select(f => new TheoryDataRow<string>(Path.GetRelativePath(Paths.Corpus, f)));
 
-    static IEnumerable<JsonObject> Messages(JsonNode fixture)
+    internal static IEnumerable<JsonObject> Messages(JsonNode fixture)
     {
         foreach (var m in fixture["input"]?.AsArray() ?? []) yield return m!.AsObject();
         foreach (var e in fixture["expected_events"]?.AsArray() ?? []) yield return e!["event"]!.AsObject();
