@@ -53,7 +53,7 @@ public static class DemoCommand
     static HostOptions Host(string name, Dictionary<string, object?>? options, string dump, string? input, string? output)
     {
         var program = Programs.Catalog.Resolve(name);
-        var context = Installation.ContextFor(program, name) with { Log = ConsoleLog.Create(name, LogLevelName.Error, LogFormat.Text) };
+        var context = Installation.ContextFor(program, name) with { Log = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance };
         return new HostOptions
         {
             Program = program,

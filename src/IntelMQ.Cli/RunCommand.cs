@@ -3,6 +3,9 @@ using System.Runtime.InteropServices;
 using IntelMQ.Core;
 using IntelMQ.Runtime;
 using IntelMQ.Runtime.Channels;
+using IntelMQ.Channels;
+using IntelMQ.Runtime.Observability;
+using Microsoft.Extensions.Logging;
 
 namespace IntelMQ.Cli;
 
@@ -53,11 +56,14 @@ public static class RunCommand
         foreach (var (option, flag) in Flags)
             if (parse.GetResult(flag) is { Implicit: false } given) values[option.Name] = given.GetValueOrDefault<object?>();
         var settings = BindRunOptions(values);
+        var collector = program.Kind == ProgramKind.Collector ? CollectorSettings.Take(values) : null;
         var ignored = new List<string>();
         var options = OptionBinder.Bind(program, values, ignored);
         var id = settings.Id ?? program.Name;
-        var context = Installation.ContextFor(program, id) with { Log = ConsoleLog.Create(id, settings.LogLevel, settings.LogFormat) };
+        using var logs = ProgramLog.Create(program.Name, id, (LogLevel)((int)settings.LogLevel + 1), settings.LogFormat, Console.Error, Clock.Provider);
+        var context = Installation.ContextFor(program, id) with { Log = logs.CreateLogger(program.Name) };
         if (settings.SelfUpdateDb) return DataUpdate.Run(program, options, context, Console.Error);
+        if (settings.SelfTest) return SelfTest(program, options, context);
         var workerId = parse.GetValue(WorkerId);
         if (parse.GetResult(WorkerId) is { Implicit: false }) Supervisor.StopWithSupervisor();
         if (ignored.Count > 0 && workerId == 0)
@@ -92,17 +98,69 @@ public static class RunCommand
             Producer = context.Producer,
             Context = context,
         };
+        if (collector is not null) return RunCollector(host, collector, settings);
         if (settings.Processes > 1)
         {
-            var scheme = ChannelAddress.Parse(host.Input).Scheme;
-            if (settings.Raw || scheme is "stdin" or "file" or "pipe" or "memory")
+            if (settings.Raw || !Cli.Channels.Catalog.IsShareable(host.Input))
                 throw new ConfigurationException($"--processes {settings.Processes}: the input {(settings.Raw ? "--raw" : host.Input)} cannot be shared by several workers (each would read all of it); "
                                                  + "use a queue (redis, redis-stream, amqp, kafka, pulsar, sqlite) or --processes 1.");
             // The options are checked here once, so that a refused configuration is one message, not workers restarted in a loop.
             (program.Create(options, context) as IDisposable)?.Dispose();
             return Supervisor.Run(settings.Processes, id, Console.Error);
         }
-        return Run(host);
+        return Run(host, settings);
+    }
+
+    static int SelfTest(ProgramInfo program, object? options, ProgramContext context)
+    {
+        var instance = program.Create(options, context);
+        try
+        {
+            if (instance is not ISelfTest test)
+            {
+                Console.Error.WriteLine($"{program.Name}: has no self-test; its options were accepted.");
+                return 0;
+            }
+            test.SelfTestAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult();
+            Console.Error.WriteLine($"{program.Name}: self-test passed.");
+            return 0;
+        }
+        catch (Exception ex) when (ex is not ConfigurationException)
+        {
+            Console.Error.WriteLine($"{program.Name}: self-test failed: {ex.Message}");
+            return 1;
+        }
+        finally
+        {
+            (instance as IDisposable)?.Dispose();
+        }
+    }
+
+    static int RunCollector(HostOptions host, CollectorSettings collector, RunOptions settings)
+    {
+        if (settings.Processes > 1 || settings.Raw || host.Input != "stdin:")
+            throw new ConfigurationException($"{host.Program.Name} is a collector: it fetches its reports itself, so --input, --raw and --processes do not apply.");
+        var options = new CollectorHostOptions
+        {
+            Program = host.Program,
+            Options = host.Options,
+            Context = host.Context,
+            Outputs = host.Outputs,
+            OutFormat = host.OutFormat,
+            DumpPath = host.DumpPath,
+            StatePath = StateStore.PathFor(host.ProgramId),
+            Schedule = host.Daemon ? collector.Schedule : null,
+            MaxReportSize = collector.MaxReportSize,
+            Feed = collector.Feed,
+        };
+        return Run(host, settings, (stop, kill) => RunCollectorOnce(options, host, stop, kill));
+    }
+
+    static RunSummary RunCollectorOnce(CollectorHostOptions options, HostOptions host, CancellationToken stop, CancellationToken kill)
+    {
+        var collector = new CollectorHost(options, Cli.Channels.Catalog, new ChannelContext(host.ProgramId, 0, Console.Error));
+        try { return collector.RunAsync(stop, kill).GetAwaiter().GetResult(); }
+        finally { collector.DisposeAsync().AsTask().GetAwaiter().GetResult(); }
     }
 
     /// <summary>The run settings among the values (removed from them), with IntelMQ's error handling keys translated.</summary>
@@ -127,7 +185,7 @@ public static class RunCommand
         return (RunOptions)OptionBinder.Bind("intelmq run", typeof(RunOptions), Declared, runtime, help: "intelmq run --help");
     }
 
-    static int Run(HostOptions options)
+    static int Run(HostOptions options, RunOptions settings, Func<CancellationToken, CancellationToken, RunSummary>? runOnce = null)
     {
         using var stop = new CancellationTokenSource();
         using var kill = new CancellationTokenSource();
@@ -143,6 +201,56 @@ public static class RunCommand
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         var context = new ChannelContext(options.ProgramId, options.WorkerId, Console.Error);
+        using var metrics = settings.Metrics is null ? null : new RunMetrics(options.Program.Name, options.ProgramId, options.Outputs.Keys);
+        var statistics = settings.IntelmqStatistics is { } redis ? IntelMQStatistics.Open(redis, options.Outputs.Keys, context) : null;
+        IHealthCheck? health = null;
+        var server = metrics is null ? null : StartMetrics(settings.Metrics!, options, metrics, () => health);
+        var observer = new RunObserver(metrics, statistics);
+        runOnce ??= (stop, kill) => RunOnce(options, context, stop, kill, metrics is null && statistics is null ? null : observer.Observe, check => health = check);
+        try
+        {
+            return Run(options, runOnce, stop, kill, () => signal, () => metrics?.Retried(1));
+        }
+        finally
+        {
+            server?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            statistics?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+    }
+
+    // Under --processes each worker serves on the next port (worker 0 on the given one), so that every worker is scraped.
+    static MetricsServer StartMetrics(string address, HostOptions options, RunMetrics metrics, Func<IHealthCheck?> health)
+    {
+        var colon = address.LastIndexOf(':');
+        if (options.WorkerId > 0 && colon > 0 && int.TryParse(address[(colon + 1)..], out var port) && port > 0)
+            address = $"{address[..colon]}:{port + options.WorkerId}";
+        try
+        {
+            return MetricsServer.StartAsync(address, metrics, token => Ready(health(), token)).GetAwaiter().GetResult();
+        }
+        catch (ConfigurationException ex)
+        {
+            throw new ConfigurationException($"--metrics {address}: {ex.Message}");
+        }
+    }
+
+    // Ready when the program's own health check (its database, its API) passes; the channels retry on their own.
+    static async Task<string?> Ready(IHealthCheck? check, CancellationToken token)
+    {
+        if (check is null) return null;
+        try
+        {
+            await check.CheckAsync(token);
+            return null;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return ex.Message;
+        }
+    }
+
+    static int Run(HostOptions options, Func<CancellationToken, CancellationToken, RunSummary> runOnce, CancellationTokenSource stop, CancellationTokenSource kill, Func<PosixSignal?> signalOf, Action retrying)
+    {
         RunSummary summary;
         try
         {
@@ -150,13 +258,14 @@ public static class RunCommand
             {
                 try
                 {
-                    summary = RunOnce(options, context, stop.Token, kill.Token);
+                    summary = runOnce(stop.Token, kill.Token);
                     break;
                 }
                 catch (ChannelUnavailableException ex) when (options.Daemon && !stop.IsCancellationRequested)
                 {
                     // A server that is down (or not up yet) is waited for; whatever was received stays unacknowledged.
                     var delay = Backoff.Default.Delay(attempt);
+                    retrying();
                     Console.Error.WriteLine($"{options.ProgramId}: {ex.Message} Trying again in {delay.TotalSeconds:0} s.");
                     if (stop.Token.WaitHandle.WaitOne(delay)) return 0;
                 }
@@ -170,8 +279,9 @@ public static class RunCommand
         catch (OperationCanceledException) when (kill.IsCancellationRequested)
         {
             Console.Error.WriteLine($"{options.ProgramId}: stopped; the current batch stays unacknowledged and will be redelivered.");
-            return Interrupted(signal);
+            return Interrupted(signalOf());
         }
+        var signal = signalOf();
         var events = string.Join(", ", summary.EventsByPath.Select(p => p.Key == Paths.Default ? $"{p.Value} events" : $"{p.Value} events to {p.Key}"));
         Console.Error.WriteLine($"{options.ProgramId}: {summary.Messages} message{(summary.Messages == 1 ? "" : "s")}, {(events.Length == 0 ? "0 events" : events)}"
                                 + (summary.Dropped > 0 ? $", {summary.Dropped} dropped" : "")
@@ -183,9 +293,10 @@ public static class RunCommand
 
     static int Interrupted(PosixSignal? signal) => signal == PosixSignal.SIGINT ? 130 : 143;
 
-    static RunSummary RunOnce(HostOptions options, ChannelContext context, CancellationToken stop, CancellationToken kill)
+    static RunSummary RunOnce(HostOptions options, ChannelContext context, CancellationToken stop, CancellationToken kill, Action<RunCounters, TimeSpan>? observer, Action<IHealthCheck?> running)
     {
-        var host = new ProgramHost(options, Channels.Catalog, context);
+        var host = new ProgramHost(options, Cli.Channels.Catalog, context) { Observer = observer };
+        running(host.Component as IHealthCheck);
         try
         {
             return host.RunAsync(stop, kill).GetAwaiter().GetResult();

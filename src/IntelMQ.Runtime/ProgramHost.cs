@@ -35,6 +35,9 @@ public sealed class ProgramHost : IAsyncDisposable
         _dump = new DumpWriter(host.DumpPath, host.ProgramId);
     }
 
+    /// <summary>The program instance the host runs.</summary>
+    public object Component => _component;
+
     /// <summary>Called after every batch with what the run did so far and how long the batch took (metrics).</summary>
     public Action<RunCounters, TimeSpan>? Observer { get; init; }
 
@@ -69,15 +72,15 @@ public sealed class ProgramHost : IAsyncDisposable
                 .Use(new AcknowledgeStage(_input, run))
                 .Use(new SendStage(run, failures))
                 .Use(new DecodeStage(run))
-                .Build(Component(run, failures));
-            await ReceiveAsync(run, step, stop);
+                .Build(Stage(run, failures));
+            await ReceiveAsync(run, step, _catalog.IsShareable(_host.Input), stop);
         }
         if (_progress) _console.Write("\r\x1b[K");
         var counters = run.Counters;
         return new RunSummary(counters.Messages, counters.SentByPath, counters.Dumped, _dump.Path) { Dropped = counters.Dropped, Interrupted = interrupted };
     }
 
-    IBatchStage Component(RunState run, Failures failures) => _component switch
+    IBatchStage Stage(RunState run, Failures failures) => _component switch
     {
         IParser or IStreamParser => new ParserStage(run, failures),
         IExpert => new ExpertStage(run, failures),
@@ -86,7 +89,11 @@ public sealed class ProgramHost : IAsyncDisposable
         _ => throw new ConfigurationException($"{_host.Program.Name} cannot process messages: it is a {_host.Program.Kind.ToString().ToLowerInvariant()}."),
     };
 
-    async Task ReceiveAsync(RunState run, BatchStep step, CancellationToken stop)
+    /// <param name="queue">
+    /// The input is a queue: in a one-shot run, nothing arriving for a while means it is drained. A stream (stdin, a
+    /// file, a pipe) ends only at its end; it may pause.
+    /// </param>
+    async Task ReceiveAsync(RunState run, BatchStep step, bool queue, CancellationToken stop)
     {
         while (!stop.IsCancellationRequested)
         {
@@ -104,7 +111,7 @@ public sealed class ProgramHost : IAsyncDisposable
             if (deliveries is null) break;
             if (deliveries.Count == 0)
             {
-                if (!_host.Daemon) break;
+                if (!_host.Daemon && queue) break;
                 continue;
             }
             if (deliveries.Count < max && _host.Linger > TimeSpan.Zero) deliveries = await LingerAsync(deliveries, max, stop);

@@ -1,4 +1,5 @@
 using IntelMQ.Core;
+using IntelMQ.Runtime.Observability;
 
 namespace IntelMQ.Runtime;
 
@@ -63,6 +64,9 @@ public sealed record RunOptions
     [Option("Serve Prometheus metrics on /metrics, and /health and /ready probes, at HOST:PORT (e.g. 127.0.0.1:9108).")]
     public string? Metrics { get; set; }
 
+    [Option("Also keep IntelMQ's statistics keys (ID.stats.success, ID.stats.failure, ID.total.PATH) in this Redis database, e.g. 'redis://localhost:6379/3', for tools that read them (docs/observability.md).", Aliases = ["statistics"])]
+    public string? IntelmqStatistics { get; set; }
+
     [Option("Least important log level written: debug, info, warning, error or critical (IntelMQ's DEBUG, INFO, ... too).", Aliases = ["logging_level"])]
     public LogLevelName LogLevel { get; set; } = LogLevelName.Info;
 
@@ -77,6 +81,9 @@ public sealed record RunOptions
 
     [Option("Fetch the program's newest reference data, verify it, swap it in atomically, and exit.", CommandLineOnly = true)]
     public bool SelfUpdateDb { get; set; }
+
+    [Option("Run the program's own check of its data and logic, say what is wrong, and exit.", CommandLineOnly = true)]
+    public bool SelfTest { get; set; }
 }
 
 /// <summary>What happens when a server is down or times out (<c>on_transient_error</c>).</summary>
@@ -89,5 +96,3 @@ public enum TransientPolicy
 }
 
 public enum LogLevelName { Debug, Info, Warning, Error, Critical }
-
-public enum LogFormat { Text, Json }

@@ -35,6 +35,11 @@ sealed class DecodeStage(RunState run) : IBatchStage
         foreach (var delivery in batch.Deliveries)
         {
             run.Counters.Messages++;
+            if (delivery.Error is { } refused)
+            {
+                run.DumpFailure(delivery.Position, refused, delivery.Body.Span);
+                continue;
+            }
             try
             {
                 var events = EventJson.Read(delivery.Body.Span, run.Options.InFormat);

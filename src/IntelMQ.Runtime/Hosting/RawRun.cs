@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using IntelMQ.Core;
+using Microsoft.Extensions.Logging;
 
 namespace IntelMQ.Runtime;
 
@@ -12,6 +13,7 @@ namespace IntelMQ.Runtime;
 sealed class RawRun(RunState run, Failures failures, Stream? input, string? inputName, CancellationToken stop, Action<RunCounters, TimeSpan> observe) : IEmitter
 {
     const long FlushBytes = 1 << 20;
+    const long MaxReportSize = 64L << 30; // what a compressed member may unpack to; the stream itself is never held whole
     static readonly UTF8Encoding StrictUtf8 = new(false, true);
     static readonly string ObservationField = DhoMapping.ToIdf("time.observation")!;
     long _lastFlush = Stopwatch.GetTimestamp();
@@ -20,14 +22,17 @@ sealed class RawRun(RunState run, Failures failures, Stream? input, string? inpu
     public async Task<bool> RunAsync()
     {
         var start = Stopwatch.GetTimestamp();
-        var body = new InterruptibleStream(input ?? Console.OpenStandardInput(), stop);
         run.InputName = input is null ? StandardInputName() : inputName ?? "stdin";
+        Stream body = new InterruptibleStream(input ?? Console.OpenStandardInput(), stop);
         run.Counters.Messages = 1;
         var report = Event.Create(MessageKind.Report);
         report.Add(ObservationField, Timestamps.Format(run.Options.Context.Clock.GetUtcNow()));
         var interrupted = false;
         try
         {
+            // A gzip or zip report is read as what it holds (a zip of one member).
+            body = CompressedBody.Open(body, MaxReportSize, out var kind, out var member);
+            if (kind is not null) run.Log.LogInformation("{Input}: reading the {Kind} report{Member}", run.InputName, kind, member is null ? "" : $" member {member}");
             if (run.Component is IStreamParser bytes) bytes.Parse(report, body, this);
             else if (run.Component is IParser text) text.Parse(report, new StreamReader(body, StrictUtf8, false, 1 << 16), this);
             else throw new ConfigurationException($"--raw reads a report body, which only parsers take; {run.Options.Program.Name} is {run.Options.Program.Kind.ToString().ToLowerInvariant()}.");
