@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -15,8 +16,9 @@ public static class ProgramSchema
     public static string Generate(ProgramInfo program)
     {
         var options = new JsonObject();
-        foreach (var (key, reason) in OptionBinder.IntelMQParametersNotImplemented.OrderBy(p => p.Key, StringComparer.Ordinal))
-            options[key] = new JsonObject { ["description"] = $"IntelMQ parameter, accepted and not implemented: use {reason}.", ["deprecated"] = true };
+        // The program's options first: a runtime setting of the same name takes the key (RunCommand binds it first).
+        foreach (var option in program.Options) Add(options, option);
+        foreach (var option in RunSettings.Where(o => o.Name is not ("input" or "output"))) Add(options, option);
         // RunCommand translates IntelMQ's error_procedure into on_error.
         options["error_procedure"] = new JsonObject
         {
@@ -24,15 +26,10 @@ public static class ProgramSchema
             ["description"] = "IntelMQ's error handling: pass dumps the message and goes on (retrying error_max_retries times first), stop stops. Prefer on_error.",
         };
         if (program.Kind == ProgramKind.Collector)
-        {
-            // Read by CollectorSettings.Take, which has no options record.
-            options["schedule"] = new JsonObject { ["type"] = "string", ["description"] = "Collectors: a cron expression for when to collect (instead of rate_limit's interval)." };
-            options["schedule_jitter"] = new JsonObject { ["type"] = "number", ["minimum"] = 0, ["description"] = "Collectors: a random delay of up to this many seconds before each collection." };
-            options["max_report_size"] = new JsonObject { ["type"] = "integer", ["minimum"] = 1, ["description"] = "Collectors: the largest report in bytes." };
-        }
-        // The program's options first: a runtime setting of the same name takes the key (RunCommand binds it first).
-        foreach (var option in program.Options) Add(options, option);
-        foreach (var option in RunSettings.Where(o => o.Name is not ("input" or "output"))) Add(options, option);
+            foreach (var (key, schema) in CollectorSettingsKeys()) options[key] = schema;
+        foreach (var (key, reason) in OptionBinder.IntelMQParametersNotImplemented.OrderBy(p => p.Key, StringComparer.Ordinal))
+            if (!options.ContainsKey(key))
+                options[key] = new JsonObject { ["description"] = $"IntelMQ parameter, accepted and not implemented: use {reason}.", ["deprecated"] = true };
 
         var parameters = new JsonObject
         {
@@ -67,7 +64,21 @@ public static class ProgramSchema
             ["properties"] = properties,
             ["additionalProperties"] = false,
         };
-        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
+        // Relaxed escaping keeps backquotes and apostrophes readable in the committed file.
+        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n";
+    }
+
+    // Read by CollectorSettings.Take, which has no options record to generate them from.
+    static IEnumerable<(string Key, JsonObject Schema)> CollectorSettingsKeys()
+    {
+        JsonObject Of(string type, string description) => new() { ["type"] = type, ["description"] = description };
+        yield return ("schedule", Of("string", "A cron expression saying when to collect, instead of every rate_limit seconds."));
+        yield return ("schedule_jitter", Of("number", "A random delay of up to this many seconds before each collection."));
+        yield return ("rate_limit", Of("number", "Seconds between two collections (default 300)."));
+        yield return ("max_report_size", Of("integer", "The largest report in bytes."));
+        foreach (var (key, field) in new[] { ("name", "feed.name"), ("feed", "feed.name"), ("provider", "feed.provider"), ("code", "feed.code"), ("documentation", "feed.documentation") })
+            yield return (key, Of("string", $"The reports' {field}."));
+        yield return ("accuracy", Of("number", "The reports' feed.accuracy (0 to 100)."));
     }
 
     static string Described(string name) => RunSettings.First(o => o.Name == name).Description;
@@ -80,6 +91,9 @@ public static class ProgramSchema
         {
             var copy = schema.DeepClone().AsObject();
             copy["description"] = $"IntelMQ's name for {option.Name}. {option.Description}";
+            // IntelMQ writes its values in capitals (logging_level: INFO); the binder ignores case.
+            if (copy["enum"] is JsonArray values)
+                foreach (var value in values.Select(v => v?.GetValue<string>()).OfType<string>().ToList()) values.Add(value.ToUpperInvariant());
             properties[alias] = copy;
         }
     }

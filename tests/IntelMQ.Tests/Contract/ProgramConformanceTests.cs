@@ -52,6 +52,14 @@ public sealed partial class ProgramConformanceTests : IDisposable
             $"schema/programs/{name}.schema.json is out of date; run: INTELMQ_REGENERATE=1 dotnet test -- --filter-class \"*ProgramConformanceTests\"");
     }
 
+    [Fact]
+    public void Help_with_schema_prints_the_committed_schema()
+    {
+        var help = _intelmq.Run("", "help", "intelmq.bots.experts.taxonomy.expert", "--schema");
+        Assert.Equal(0, help.ExitCode);
+        Assert.Equal(File.ReadAllText(SchemaFile("taxonomy-expert")), help.Stdout);
+    }
+
     [Theory]
     [MemberData(nameof(ProgramNames))]
     public async Task Its_json_schema_accepts_its_defaults_and_refuses_a_misspelt_key(string name)
@@ -70,6 +78,9 @@ public sealed partial class ProgramConformanceTests : IDisposable
         Assert.Empty(schema.Validate(flat.ToJsonString()));
         var nested = new JsonObject { ["input"] = "redis://localhost:6379/2?queue=q", ["output"] = new JsonArray("stdout:"), ["parameters"] = options.DeepClone() };
         Assert.Empty(schema.Validate(nested.ToJsonString()));
+
+        var intelmq = new JsonObject { ["parameters"] = new JsonObject { ["logging_level"] = "INFO", ["error_procedure"] = "pass", ["error_max_retries"] = 2, ["rate_limit"] = 60 } };
+        Assert.Empty(schema.Validate(intelmq.ToJsonString()));
 
         flat["batch_sise"] = 10;
         Assert.NotEmpty(schema.Validate(flat.ToJsonString()));
