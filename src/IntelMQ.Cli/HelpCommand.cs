@@ -9,10 +9,12 @@ public static class HelpCommand
     public static Command Create()
     {
         var name = new Argument<string>("program") { Description = "A program name or the IntelMQ module it replaces." };
-        var command = new Command("help", "Show a program's manual: synopsis, options with types and defaults, fields, examples.") { name };
+        var schema = new Option<bool>("--schema") { Description = "Print the JSON Schema of the program's YAML configuration file (schema/programs/NAME.schema.json) instead." };
+        var command = new Command("help", "Show a program's manual: synopsis, options with types and defaults, fields, examples.") { name, schema };
         command.SetAction(parse =>
         {
-            Console.Write(ManPage.Render(Programs.Catalog.Resolve(parse.GetValue(name)!)));
+            var program = Programs.Catalog.Resolve(parse.GetValue(name)!);
+            Console.Write(parse.GetValue(schema) ? ProgramSchema.Generate(program) : ManPage.Render(program));
             return 0;
         });
         return command;
