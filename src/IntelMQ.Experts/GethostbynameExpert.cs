@@ -48,7 +48,7 @@ public sealed class GethostbynameExpert : IAsyncExpert
         var servers = options.NameServers.Select(ParseNameServer).ToArray();
         var clientOptions = servers.Length == 0 ? new LookupClientOptions() : new LookupClientOptions(servers);
         clientOptions.Timeout = TimeSpan.FromSeconds(options.Timeout);
-        clientOptions.Retries = options.Retries;
+        clientOptions.Retries = options.DnsRetries;
         clientOptions.UseCache = false; // the LookupCache below keeps answers, 'no such name' included
         clientOptions.ThrowDnsErrors = false;
         clientOptions.UseRandomNameServer = false;

@@ -16,11 +16,11 @@ public sealed record GethostbynameExpertOptions
     [Option("Name servers to ask, as IP or IP:port ([IPv6]:port); empty means the system's (/etc/resolv.conf).")]
     public string[] NameServers { get; set; } = [];
 
-    [Option("Seconds to wait for one answer from a name server; keep timeout × (retries + 1) × servers below the run's timeout per event.", Min = 0.001, Max = 300)]
+    [Option("Seconds to wait for one answer from a name server; keep timeout × (dns_retries + 1) × servers below the run's timeout per event.", Min = 0.001, Max = 300)]
     public double Timeout { get; set; } = 5;
 
     [Option("Tries more per name server after a timeout or network error, before the next server is asked.", Min = 0, Max = 10)]
-    public int Retries { get; set; } = 2;
+    public int DnsRetries { get; set; } = 2;
 
     [Option("Names whose answer (an address, or 'no such name') is kept in memory; the oldest go first.", Min = 1, Max = 10_000_000)]
     public int CacheSize { get; set; } = 10_000;

@@ -73,7 +73,7 @@ public sealed class ProgramHost : IAsyncDisposable
                 .Use(new SendStage(run, failures))
                 .Use(new DecodeStage(run))
                 .Build(Stage(run, failures));
-            await ReceiveAsync(run, step, _catalog.IsShareable(_host.Input), stop);
+            await ReceiveAsync(run, step, _input is not StreamInputChannel { Follows: false }, stop);
         }
         if (_progress) _console.Write("\r\x1b[K");
         var counters = run.Counters;

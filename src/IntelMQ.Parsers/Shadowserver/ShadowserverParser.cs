@@ -32,7 +32,7 @@ namespace IntelMQ.Parsers.Shadowserver;
         The schema is Shadowserver's published IntelMQ schema, built in; --self-update-db fetches the newest one.
         """,
     FieldsRead = ["event.original", "custom.file_name", "feed.*", "event.created"],
-    FieldsWritten = ["@timestamp", "source.*", "destination.*", "classification.*", "network.*", "malware.*", "custom.*", "feed.*", "event.original", "event.id"],
+    FieldsWritten = ["@timestamp", "source.*", "destination.*", "classification.*", "network.*", "threat.software.*", "file.hash.*", "custom.*", "feed.*", "event.original", "event.id"],
     Examples =
     [
         "intelmq run shadowserver-parser --raw --set file_name=2024-05-01-scan_smb-geo.csv < scan_smb.csv",

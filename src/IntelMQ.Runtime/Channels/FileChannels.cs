@@ -156,7 +156,7 @@ public static partial class FileChannels
             }
         }
 
-        protected override bool Follows => true;
+        public override bool Follows => true;
 
         public override async ValueTask AckAsync(IReadOnlyList<Delivery> deliveries, CancellationToken cancellationToken)
         {

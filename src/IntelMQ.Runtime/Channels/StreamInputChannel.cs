@@ -48,7 +48,7 @@ public class StreamInputChannel(Stream stream, string name, long maxMessageSize 
     }
 
     /// <summary>True for a file still being written: a last line without line end is not read yet.</summary>
-    protected virtual bool Follows => false;
+    public virtual bool Follows => false;
 
     public virtual ValueTask AckAsync(IReadOnlyList<Delivery> deliveries, CancellationToken cancellationToken)
     {

@@ -46,7 +46,8 @@ sealed class DecodeStage(RunState run) : IBatchStage
                 run.Counters.EventsReceived += events.Count;
                 batch.Messages.Add(new Message(delivery, events));
             }
-            catch (Exception ex) when (ex is JsonException or InvalidFieldException or DecoderFallbackException or FormatException or InvalidDataException)
+            // System.Text.Json finds invalid UTF-8 inside a string only when the string is read (InvalidOperationException).
+            catch (Exception ex) when (ex is JsonException or InvalidFieldException or DecoderFallbackException or FormatException or InvalidDataException or InvalidOperationException)
             {
                 run.DumpFailure(delivery.Position, new FormatException($"unreadable message: {ex.Message}", ex), delivery.Body.Span);
             }

@@ -15,7 +15,7 @@ public sealed class GethostbynameExpertTests : IDisposable
     public void Dispose() => _dns.Dispose();
 
     GethostbynameExpert Expert(GethostbynameExpertOptions? options = null) =>
-        new((options ?? new()) with { NameServers = [_dns.EndPoint], Timeout = 0.2, Retries = 0 }, ProgramContext.Default);
+        new((options ?? new()) with { NameServers = [_dns.EndPoint], Timeout = 0.2, DnsRetries = 0 }, ProgramContext.Default);
 
     static Event NewEvent(params (string Path, string Value)[] fields)
     {

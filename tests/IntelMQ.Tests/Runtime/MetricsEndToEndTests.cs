@@ -40,7 +40,7 @@ public sealed class MetricsEndToEndTests : IDisposable
         await Eventually.WaitForAsync("the batch counted", async () =>
         {
             metrics = await http.GetStringAsync("/metrics", cancel.Token);
-            return metrics.Contains("intelmq_events_sent_total{", StringComparison.Ordinal);
+            return metrics.Contains("intelmq_events_sent_total{", StringComparison.Ordinal) && metrics.Contains("intelmq_batch_duration_seconds_bucket{", StringComparison.Ordinal);
         }, cancel.Token);
         Assert.Equal(System.Net.HttpStatusCode.OK, (await http.GetAsync("/ready", cancel.Token)).StatusCode);
         Assert.True(Eventually.Terminate(daemon));
