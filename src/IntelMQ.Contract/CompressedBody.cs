@@ -44,62 +44,28 @@ public static class CompressedBody
     }
 
     /// <summary>The bytes already read to recognise the body, then the rest of it.</summary>
-    sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream rest) : Stream
+    sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream rest) : ReadOnlyStream(rest)
     {
         public override int Read(Span<byte> buffer)
         {
-            if (prefix.IsEmpty) return rest.Read(buffer);
+            if (prefix.IsEmpty) return Inner!.Read(buffer);
             var n = Math.Min(prefix.Length, buffer.Length);
             prefix.Span[..n].CopyTo(buffer);
             prefix = prefix[n..];
             return n;
         }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing) rest.Dispose();
-            base.Dispose(disposing);
-        }
     }
 
     /// <summary>Fails once more than the limit was read: a small compressed body can expand without bound (a zip bomb).</summary>
-    sealed class BoundedStream(Stream inner, long limit, string what) : Stream
+    sealed class BoundedStream(Stream inner, long limit, string what) : ReadOnlyStream(inner)
     {
         long _read;
 
         public override int Read(Span<byte> buffer)
         {
-            var n = inner.Read(buffer);
+            var n = Inner!.Read(buffer);
             _read += n;
             return _read > limit ? throw new InvalidDataException($"{what} is larger than the limit of {limit} bytes") : n;
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing) inner.Dispose();
-            base.Dispose(disposing);
         }
     }
 }

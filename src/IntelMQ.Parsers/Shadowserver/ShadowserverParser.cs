@@ -314,12 +314,10 @@ public sealed partial class ShadowserverParser : IParser, IStreamParser
     }
 
     /// <summary>A text body as UTF-8 bytes, so that text and byte bodies share one reader.</summary>
-    sealed class TextReaderStream(TextReader inner) : Stream
+    sealed class TextReaderStream(TextReader inner) : ReadOnlyStream(null)
     {
         readonly char[] _chars = new char[16 * 1024];
         readonly Encoder _encoder = new UTF8Encoding(false).GetEncoder();
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
         public override int Read(Span<byte> buffer)
         {
@@ -327,16 +325,6 @@ public sealed partial class ShadowserverParser : IParser, IStreamParser
             var n = inner.Read(_chars, 0, Math.Min(_chars.Length, buffer.Length / 3));
             return _encoder.GetBytes(_chars.AsSpan(0, n), buffer, flush: n == 0);
         }
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using IntelMQ.Core;
 
 namespace IntelMQ.Runtime.Channels;
@@ -13,12 +14,25 @@ public sealed class StreamOutputChannel(Stream stream, string name, MessageForma
     {
         try
         {
-            // Synchronous writes: a FileStream on a pipe passes WriteAsync around its buffer and WriteByte through it,
-            // which reorders the line ends.
-            foreach (var message in messages)
+            // The batch as one block of lines in one synchronous write: the console's stream (a file, /dev/null) is not
+            // buffered, so a write per line and per line end would be two system calls per event.
+            var size = 0;
+            foreach (var message in messages) size += message.Length + 1;
+            var block = ArrayPool<byte>.Shared.Rent(size);
+            try
             {
-                stream.Write(message.Span);
-                stream.WriteByte((byte)'\n');
+                var at = 0;
+                foreach (var message in messages)
+                {
+                    message.Span.CopyTo(block.AsSpan(at));
+                    at += message.Length;
+                    block[at++] = (byte)'\n';
+                }
+                stream.Write(block, 0, at);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(block);
             }
             await stream.FlushAsync(cancellationToken);
         }

@@ -8,14 +8,14 @@ namespace IntelMQ.Runtime;
 /// background task, so that a reader waiting for data wakes up with <see cref="OperationCanceledException"/> when the
 /// run is stopped instead of sitting in a read(2) that no signal ends.
 /// </summary>
-sealed class InterruptibleStream : Stream
+sealed class InterruptibleStream : ReadOnlyStream
 {
     readonly PipeReader _reader;
     readonly CancellationToken _stop;
     ReadOnlySequence<byte> _held;
     bool _done;
 
-    public InterruptibleStream(Stream inner, CancellationToken stop)
+    public InterruptibleStream(Stream inner, CancellationToken stop) : base(null)
     {
         _stop = stop;
         var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 1 << 20, resumeWriterThreshold: 1 << 19, minimumSegmentSize: 1 << 16));
@@ -43,15 +43,4 @@ sealed class InterruptibleStream : Stream
         if (_held.IsEmpty) _reader.AdvanceTo(_held.Start);
         return n;
     }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

@@ -65,6 +65,7 @@ public sealed class Router : IAsyncDisposable
             if (encoder.Pending == 0) continue;
             var messages = encoder.Take();
             await failures.DeliverAsync(channel.Name, token => channel.SendAsync(messages, token));
+            encoder.Sent();
         }
         Pending = 0;
         PendingBytes = 0;
