@@ -37,7 +37,6 @@ var host = new ProgramHost(new HostOptions
     DumpPath = Path.Combine(Path.GetTempPath(), $"bench-{run}-dump.jsonl"),
     Daemon = true,
     BatchSize = batch,
-    Producer = "bench",
     Context = new ProgramContext { Id = "bench-expert", Producer = "bench" },
 }, catalog, context with { ProgramId = "bench-expert" });
 using var stop = new CancellationTokenSource();

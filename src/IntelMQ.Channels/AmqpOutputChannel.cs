@@ -19,7 +19,8 @@ internal sealed class AmqpOutputChannel(AmqpSettings settings, ChannelContext co
     /// <summary>Publishes awaiting their confirm at once; bounds the memory a large batch holds in the client.</summary>
     const int Window = 1000;
 
-    static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(2);
+    // While the queue is full (max_length): short waits, so that sending resumes soon after consumers make room.
+    static readonly Backoff FullQueue = new(TimeSpan.FromMilliseconds(25), TimeSpan.FromSeconds(2));
 
     IConnection? _connection;
     IChannel? _channel;
@@ -40,8 +41,7 @@ internal sealed class AmqpOutputChannel(AmqpSettings settings, ChannelContext co
                     if (!_waitLogged)
                         context.Log.WriteLine($"{Name}: RabbitMQ rejects messages, the queue is full (max_length); waiting for its consumers before sending more.");
                     _waitLogged = true;
-                    var delay = TimeSpan.FromMilliseconds(Math.Min(MaxBackoff.TotalMilliseconds, 25 * Math.Pow(2, Math.Min(attempt, 10))));
-                    await Task.Delay(delay, cancellationToken);
+                    await Task.Delay(FullQueue.Delay(attempt - 1), cancellationToken);
                 }
                 part = await PublishAsync(await ChannelAsync(cancellationToken), part, cancellationToken);
             }

@@ -12,6 +12,8 @@ namespace IntelMQ.Channels;
 /// </summary>
 sealed class RedisConnection : IAsyncDisposable
 {
+    static readonly Backoff Retry = new(TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(30));
+
     /// <summary>The longest single blocking command; longer waits are made of several, so that timeouts stay short.</summary>
     public static readonly TimeSpan MaxBlock = TimeSpan.FromSeconds(5);
 
@@ -114,7 +116,7 @@ sealed class RedisConnection : IAsyncDisposable
             }
             catch (Exception ex) when (IsTransient(ex))
             {
-                var delay = TimeSpan.FromMilliseconds(Math.Min(30_000, 250 * Math.Pow(2, Math.Min(attempt, 10))));
+                var delay = Retry.Delay(attempt);
                 Log.WriteLine($"{Name}: cannot {what}: {Scrub(ex.Message, _password)}; retrying in {delay.TotalSeconds:0.#} s");
                 await Task.Delay(delay, cancellationToken);
             }

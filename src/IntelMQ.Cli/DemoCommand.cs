@@ -63,7 +63,6 @@ public static class DemoCommand
             Outputs = new Dictionary<string, IReadOnlyList<string>> { [Paths.Default] = [output ?? "stdout:"] },
             DumpPath = dump,
             Daemon = input is not null,
-            Producer = context.Producer,
             Context = context,
         };
     }

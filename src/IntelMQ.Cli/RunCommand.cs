@@ -95,7 +95,6 @@ public static class RunCommand
             DropPath = settings.DropPath,
             Concurrency = settings.Concurrency,
             Timeout = TimeSpan.FromMilliseconds(settings.TimeoutMs),
-            Producer = context.Producer,
             Context = context,
         };
         if (collector is not null) return RunCollector(host, collector, settings);
@@ -168,21 +167,19 @@ public static class RunCommand
     {
         if (values.TryGetValue("output", out var output) && output is not (string or string[] or null))
             values["output"] = ConfigOutputs(output).ToArray();
-        // IntelMQ retries error_max_retries times, then applies error_procedure: pass (dump and go on) or stop.
-        if (values.Remove("error_procedure", out var procedure) && !values.ContainsKey("on_error"))
-        {
-            var retries = values.TryGetValue("error_max_retries", out var r) && Convert.ToString(r is System.Text.Json.JsonElement e ? e.ToString() : r, System.Globalization.CultureInfo.InvariantCulture) is { } text
-                          && int.TryParse(text, out var n) ? n : 0;
-            values["on_error"] = (procedure is System.Text.Json.JsonElement p ? p.ToString() : procedure?.ToString()) switch
-            {
-                "pass" => retries > 0 ? "retry" : "dump",
-                "stop" => "stop",
-                var other => throw new ConfigurationException($"error_procedure: '{other}' is not one of pass, stop (IntelMQ's values)."),
-            };
-        }
+        var procedure = values.Remove("error_procedure", out var p) ? (p is System.Text.Json.JsonElement e ? e.ToString() : p?.ToString()) : null;
         var runtime = values.Where(v => OptionBinder.Find(Declared, v.Key) is not null).ToDictionary();
         foreach (var key in runtime.Keys) values.Remove(key);
-        return (RunOptions)OptionBinder.Bind("intelmq run", typeof(RunOptions), Declared, runtime, help: "intelmq run --help");
+        var settings = (RunOptions)OptionBinder.Bind("intelmq run", typeof(RunOptions), Declared, runtime, help: "intelmq run --help");
+        // IntelMQ retries error_max_retries times, then applies error_procedure: pass (dump and go on) or stop.
+        if (procedure is not null && !runtime.ContainsKey("on_error"))
+            settings.OnError = procedure switch
+            {
+                "pass" => settings.Retries > 0 && runtime.Keys.Any(k => k is "retries" or "error_max_retries") ? ErrorPolicy.Retry : ErrorPolicy.Dump,
+                "stop" => ErrorPolicy.Stop,
+                _ => throw new ConfigurationException($"error_procedure: '{procedure}' is not one of pass, stop (IntelMQ's values)."),
+            };
+        return settings;
     }
 
     static int Run(HostOptions options, RunOptions settings, Func<CancellationToken, CancellationToken, RunSummary>? runOnce = null)

@@ -41,8 +41,8 @@ public static class Supervisor
                 if (stopping || w.ExitCode is 0 or 2 or 3) continue;
                 // A worker that ran a good while before it died starts again soon; one that dies at once backs off.
                 if (DateTime.UtcNow - started[i] > StableAfter) failures[i] = 0;
-                var delay = TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, failures[i]++)));
-                log.WriteLine($"{id}: worker {i} (pid {w.Id}) exited with {w.ExitCode}; restarting in {delay.TotalSeconds:0} s (its unacknowledged messages are redelivered)");
+                var delay = Backoff.Default.Delay(failures[i]++);
+                log.WriteLine($"{id}: worker {i} (pid {w.Id}) exited with {w.ExitCode}; restarting in {delay.TotalSeconds:0.#} s (its unacknowledged messages are redelivered)");
                 Thread.Sleep(delay);
                 if (!stopping) { (workers[i], started[i]) = (Start(args, i), DateTime.UtcNow); alive++; }
             }

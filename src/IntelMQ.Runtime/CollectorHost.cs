@@ -1,7 +1,5 @@
 using System.Buffers;
-using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using IntelMQ.Core;
 using IntelMQ.Runtime.Channels;
 
@@ -9,7 +7,7 @@ namespace IntelMQ.Runtime;
 
 /// <summary>
 /// Runs a collector, once or on a schedule. Each report becomes one message (its body in <c>event.original</c>, or
-/// base64 <c>raw</c> on a DHO channel) with an <c>event.id</c> derived from feed.name and the body, is sent to every
+/// base64 <c>raw</c> on a DHO channel) with its stable <c>event.id</c> (feed and body, as every event's), is sent to every
 /// output channel of <c>_default</c>, and only once every channel confirmed it is its checkpoint stored and its commit
 /// run. A destination that is down is retried with backoff; a crash or a stop before the confirmation leaves the
 /// report uncommitted, so it comes again. A report larger than <see cref="CollectorHostOptions.MaxReportSize"/> or
@@ -18,12 +16,8 @@ namespace IntelMQ.Runtime;
 /// </summary>
 public sealed class CollectorHost : IAsyncDisposable
 {
-    const string DefaultPath = "_default";
     const long MaxMessageSize = 1L << 30;
     static readonly UTF8Encoding StrictUtf8 = new(false, true);
-
-    // The namespace of report ids: UUIDv5(namespace, UTF-8 feed.name, a zero byte, the body).
-    static readonly Guid ReportNamespace = new("5b0f8a52-3c1e-4f0b-9d57-6a2f1c9e4d31");
 
     readonly CollectorHostOptions _options;
     readonly string _id;
@@ -39,9 +33,9 @@ public sealed class CollectorHost : IAsyncDisposable
     {
         if (options.Program.Kind != ProgramKind.Collector)
             throw new ConfigurationException($"{options.Program.Name} is {options.Program.Kind.ToString().ToLowerInvariant()}, not a collector.");
-        if (options.Outputs.Keys.FirstOrDefault(p => p != DefaultPath) is { } path)
-            throw new ConfigurationException($"a collector sends its reports to {DefaultPath} only; remove the output path '{path}'.");
-        if (options.Outputs.GetValueOrDefault(DefaultPath) is not { Count: > 0 })
+        if (options.Outputs.Keys.FirstOrDefault(p => p != Paths.Default) is { } path)
+            throw new ConfigurationException($"a collector sends its reports to {Paths.Default} only; remove the output path '{path}'.");
+        if (options.Outputs.GetValueOrDefault(Paths.Default) is not { Count: > 0 })
             throw new ConfigurationException("a collector needs somewhere to send its reports: give --output URI (e.g. redis://localhost:6379/2?queue=shadowserver-parser-queue).");
         if (options.MaxReportSize is < 1 or > MaxMessageSize)
             throw new ConfigurationException($"max_report_size must be from 1 to {MaxMessageSize} bytes (a report is one message); got {options.MaxReportSize}.");
@@ -53,7 +47,7 @@ public sealed class CollectorHost : IAsyncDisposable
         {
             _collector = (ICollector)options.Program.Create(options.Options, options.Context);
             _dump = new DumpWriter(options.DumpPath, _id);
-            foreach (var uri in options.Outputs[DefaultPath])
+            foreach (var uri in options.Outputs[Paths.Default])
             {
                 var channel = catalog.OpenOutput(uri, context);
                 _outputs.Add((channel, new MessageEncoder(options.OutFormat ?? channel.Format, options.Context.Producer)));
@@ -88,7 +82,7 @@ public sealed class CollectorHost : IAsyncDisposable
             }
         }
         else await RunScheduledAsync(schedule, stop, kill);
-        return new RunSummary(_collected, new Dictionary<string, long> { [DefaultPath] = _handedOn }, _dump.Count, _dump.Path);
+        return new RunSummary(_collected, new Dictionary<string, long> { [Paths.Default] = _handedOn }, _dump.Count, _dump.Path);
     }
 
     // The schedule runs on the system clock: a fixed INTELMQ_FAKE_NOW fixes the reports' timestamps, not the waits.
@@ -174,7 +168,7 @@ public sealed class CollectorHost : IAsyncDisposable
         {
             Dump(origin, position, new InvalidDataException(
                 $"the report is larger than max_report_size ({_options.MaxReportSize} bytes); raise max_report_size (at most {MaxMessageSize}) or have the source split it. Its metadata is dumped, the source keeps the report."),
-                Metadata(report));
+                RunState.EventText(report));
             _state.Commit(collected.Checkpoint);
             return true;
         }
@@ -194,7 +188,7 @@ public sealed class CollectorHost : IAsyncDisposable
         else
         {
             report.Add(Event.OriginalField, text, overwrite: true);
-            report.Add(Event.IdField, ReportId(report["feed.name"] as string, bytes.Span), overwrite: true);
+            report.AssignStableId();
             foreach (var (_, encoder) in _outputs) encoder.Add(report);
             foreach (var (channel, encoder) in _outputs)
                 if (!await SendAsync(channel, encoder.Take(), origin, stop, kill)) return false;
@@ -272,29 +266,6 @@ public sealed class CollectorHost : IAsyncDisposable
         _dump.Write(origin, position, error, content, "report");
         _dump.Sync();
         _log.WriteLine($"{_id}: {origin}: {error.Message} (dumped to {_dump.Path})");
-    }
-
-    /// <summary>A version 5 UUID: the same feed and body give the same id, so a report collected twice is recognisably one.</summary>
-    static string ReportId(string? feedName, ReadOnlySpan<byte> body)
-    {
-        using var sha1 = IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
-        Span<byte> hash = stackalloc byte[20];
-        ReportNamespace.TryWriteBytes(hash, bigEndian: true, out _);
-        sha1.AppendData(hash[..16]);
-        sha1.AppendData(Encoding.UTF8.GetBytes(feedName ?? ""));
-        sha1.AppendData([0]);
-        sha1.AppendData(body);
-        sha1.GetHashAndReset(hash);
-        hash[6] = (byte)(0x50 | (hash[6] & 0x0F)); // version 5
-        hash[8] = (byte)(0x80 | (hash[8] & 0x3F)); // RFC 9562 variant
-        return new Guid(hash[..16], bigEndian: true).ToString("D");
-    }
-
-    static string Metadata(Event report)
-    {
-        var buffer = new ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer)) EventJson.WriteIdf(writer, report);
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     public async ValueTask DisposeAsync()

@@ -57,8 +57,9 @@ public sealed record HostOptions
     public int MaxRetries { get; init; } = 3;
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(1);
 
-    public required string Producer { get; init; }
-
     /// <summary>What the program is given besides its options (id, producer, clock, data directory, logger).</summary>
     public required ProgramContext Context { get; init; }
+
+    /// <summary>The producer tag of IDF packets: the installation's, as the program's context says.</summary>
+    public string Producer => Context.Producer;
 }

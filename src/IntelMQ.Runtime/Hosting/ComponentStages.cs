@@ -26,8 +26,8 @@ sealed class ParserStage(RunState run, Failures failures) : IBatchStage
         foreach (var message in batch.Messages)
             for (var i = 0; i < message.Events.Count; i++)
             {
-                _staging.Reset(Units.Position(message, i));
-                var error = await failures.RunAsync(static s => { s.Self.Parse(s.Report); return ValueTask.CompletedTask; }, (Self: this, Report: message.Events[i]), _staging.Position);
+                _staging.Reset(message, i);
+                var error = await failures.RunAsync(static s => { s.Self.Parse(s.Report); return ValueTask.CompletedTask; }, (Self: this, Report: message.Events[i]), static s => s.Self._staging.Position);
                 if (error is null) _staging.Commit();
                 else Units.DumpUnit(run, message, i, error);
             }
@@ -36,7 +36,7 @@ sealed class ParserStage(RunState run, Failures failures) : IBatchStage
 
     void Parse(Event report)
     {
-        _staging.Reset(_staging.Position);
+        _staging.Clear();
         var body = report[Event.OriginalField] as string
                    ?? throw new InvalidDataException("the report has no body: neither event.original (IDF) nor raw (IntelMQ) is set");
         var meta = report.Clone(report.Count);
@@ -57,8 +57,8 @@ sealed class ExpertStage(RunState run, Failures failures) : IBatchStage
         foreach (var message in batch.Messages)
             for (var i = 0; i < message.Events.Count; i++)
             {
-                _staging.Reset(Units.Position(message, i));
-                var error = await failures.RunAsync(static s => s.Self.Process(s.Event), (Self: this, Event: message.Events[i]), _staging.Position);
+                _staging.Reset(message, i);
+                var error = await failures.RunAsync(static s => s.Self.Process(s.Event), (Self: this, Event: message.Events[i]), static s => s.Self._staging.Position);
                 if (error is null) _staging.Commit();
                 else Units.DumpUnit(run, message, i, error);
             }
@@ -67,7 +67,7 @@ sealed class ExpertStage(RunState run, Failures failures) : IBatchStage
 
     ValueTask Process(Event ev)
     {
-        _staging.Reset(_staging.Position);
+        _staging.Clear();
         if (ev.Kind == MessageKind.Report)
             throw new InvalidDataException($"{run.Options.Program.Name} takes events, and this message is a report: send reports to a parser first");
         _expert.Process(ev, _staging);
@@ -90,7 +90,7 @@ sealed class AsyncExpertStage(RunState run, Failures failures) : IBatchStage
             for (var i = 0; i < message.Events.Count; i++)
             {
                 var staging = new Staging(run);
-                staging.Reset(Units.Position(message, i));
+                staging.Reset(message, i);
                 units.Add((message, i, staging));
             }
         var errors = new Exception?[units.Count];
@@ -98,7 +98,7 @@ sealed class AsyncExpertStage(RunState run, Failures failures) : IBatchStage
         await Parallel.ForAsync(0, units.Count, parallel, async (u, _) =>
         {
             var (message, index, staging) = units[u];
-            errors[u] = await failures.RunAsync(static s => s.Self.ProcessAsync(s.Event, s.Staging), (Self: this, Event: message.Events[index], Staging: staging), staging.Position);
+            errors[u] = await failures.RunAsync(static s => s.Self.ProcessAsync(s.Event, s.Staging), (Self: this, Event: message.Events[index], Staging: staging), static s => s.Staging.Position);
         });
         for (var u = 0; u < units.Count; u++)
         {
@@ -110,7 +110,7 @@ sealed class AsyncExpertStage(RunState run, Failures failures) : IBatchStage
 
     async ValueTask ProcessAsync(Event ev, Staging staging)
     {
-        staging.Reset(staging.Position);
+        staging.Clear();
         if (ev.Kind == MessageKind.Report)
             throw new InvalidDataException($"{run.Options.Program.Name} takes events, and this message is a report: send reports to a parser first");
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(run.Hard);
@@ -150,8 +150,8 @@ sealed class OutputStage(RunState run, Failures failures) : IBatchStage
         {
             var events = units.Select(u => u.Message.Events[u.Index]).ToList();
             var results = new WriteResult[events.Count];
-            var error = await failures.RunAsync(static s => s.Output.WriteAsync(s.Events, s.Results, s.Token), (Output: _output, Events: events, Results: results, Token: run.Hard),
-                units.Count == 1 ? Units.Position(units[0].Message, units[0].Index) : $"a batch of {units.Count} events");
+            var error = await failures.RunAsync(static s => s.Output.WriteAsync(s.Events, s.Results, s.Token), (Output: _output, Events: events, Results: results, Token: run.Hard, Units: units),
+                static s => s.Units.Count == 1 ? Units.Position(s.Units[0].Message, s.Units[0].Index) : $"a batch of {s.Units.Count} events");
             if (error is not null)
             {
                 if (units.Count == 1 || !split) foreach (var (message, index) in units) Units.DumpUnit(run, message, index, error);
@@ -165,8 +165,7 @@ sealed class OutputStage(RunState run, Failures failures) : IBatchStage
                 switch (results[i].Status)
                 {
                     case WriteStatus.Written:
-                        var sent = run.Counters.SentByPath;
-                        sent[Paths.Default] = sent.GetValueOrDefault(Paths.Default) + 1;
+                        run.Counters.CountSent(Paths.Default);
                         break;
                     case WriteStatus.Refused:
                         Units.DumpUnit(run, message, index, new InvalidDataException($"the destination refused the event: {results[i].Reason}"));

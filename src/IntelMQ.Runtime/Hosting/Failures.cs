@@ -24,7 +24,8 @@ public sealed class Failures(RunState run)
     /// Runs one unit of work (an event, a report) under the policies. Returns null when it succeeded, or the permanent
     /// error for the caller to dump. Throws <see cref="ProgramStoppedException"/> when a policy says stop.
     /// </summary>
-    public async ValueTask<Exception?> RunAsync<TState>(Func<TState, ValueTask> attempt, TState state, string position)
+    /// <param name="describe">Where the unit came from; called only when it failed, so that no text is made per event.</param>
+    public async ValueTask<Exception?> RunAsync<TState>(Func<TState, ValueTask> attempt, TState state, Func<TState, string> describe)
     {
         var options = run.Options;
         for (int permanent = 0, transient = 0; ; )
@@ -40,6 +41,7 @@ public sealed class Failures(RunState run)
             {
                 error = ex;
             }
+            var position = describe(state);
             if (IsTransient(error) || error is OperationCanceledException)
             {
                 if (options.OnTransientError == TransientPolicy.Stop)

@@ -70,11 +70,7 @@ sealed class RawRun(RunState run, Failures failures, Stream? input, string? inpu
     public void Emit(Event ev, string path = Paths.Default)
     {
         stop.ThrowIfCancellationRequested();
-        if (run.Router.Route(path, ev))
-        {
-            var sent = run.Counters.SentByPath;
-            sent[path] = sent.GetValueOrDefault(path) + 1;
-        }
+        if (run.Router.Route(path, ev)) run.Counters.CountSent(path);
         else run.DumpFailure("report", new InvalidOperationException($"no destination for output path '{path}'; give --output {path}=URI"), RunState.EventText(ev), "event");
         if (run.Router.PendingBytes >= FlushBytes || Stopwatch.GetElapsedTime(_lastFlush) >= TimeSpan.FromSeconds(1)) Flush();
     }

@@ -9,15 +9,28 @@ namespace IntelMQ.Runtime;
 /// </summary>
 public sealed class Staging(RunState run) : IEmitter
 {
+    Message? _message;
+    int _index;
+
     public List<(string Path, Event Event)> Events { get; } = [];
-    public string Position { get; set; } = "";
     public int Dropped { get; private set; }
 
-    public void Reset(string position)
+    /// <summary>Where the unit came from, for dumps and logs: made only when asked, not for every event.</summary>
+    public string Position => _message is null ? "" : Units.Position(_message, _index);
+
+    /// <summary>Starts event <paramref name="index"/> of <paramref name="message"/> (or its next attempt).</summary>
+    public void Reset(Message message, int index)
+    {
+        Clear();
+        _message = message;
+        _index = index;
+    }
+
+    /// <summary>Forgets what an attempt emitted, before the next attempt of the same unit.</summary>
+    public void Clear()
     {
         Events.Clear();
         Dropped = 0;
-        Position = position;
     }
 
     public void Emit(Event ev, string path = Paths.Default) => Events.Add((path, ev));
@@ -38,11 +51,7 @@ public sealed class Staging(RunState run) : IEmitter
     {
         foreach (var (path, ev) in Events)
         {
-            if (run.Router.Route(path, ev))
-            {
-                var sent = run.Counters.SentByPath;
-                sent[path] = sent.GetValueOrDefault(path) + 1;
-            }
+            if (run.Router.Route(path, ev)) run.Counters.CountSent(path);
             else run.DumpFailure(Position, new InvalidOperationException($"no destination for output path '{path}'; give --output {path}=URI"), RunState.EventText(ev), "event");
         }
         run.Counters.Dropped += Dropped;

@@ -34,8 +34,7 @@ public sealed class HostTests : IDisposable
             DumpPath = DumpPath,
             IdleWait = TimeSpan.FromMilliseconds(200),
             RetryDelay = TimeSpan.FromMilliseconds(1),
-            Producer = "test",
-            Context = new ProgramContext { Id = "test" },
+            Context = new ProgramContext { Id = "test", Producer = "test" },
         };
         var host = new ProgramHost(change?.Invoke(options) ?? options, IntelMQ.Cli.Channels.Catalog, new ChannelContext("test", 0, TextWriter.Null));
         try { return await host.RunAsync(CancellationToken.None, CancellationToken.None); }
