@@ -6,18 +6,22 @@ namespace IntelMQ.Runtime;
 /// <summary>
 /// A read-only stream over one that may block for ever (standard input, a pipe whose writer is idle), read on a
 /// background task, so that a reader waiting for data wakes up with <see cref="OperationCanceledException"/> when the
-/// run is stopped instead of sitting in a read(2) that no signal ends.
+/// run is stopped instead of sitting in a read(2) that no signal ends. When no data has come for a second,
+/// <paramref name="idle"/> runs once on the reader's thread (a parser hands on the events it made so far).
 /// </summary>
 sealed class InterruptibleStream : ReadOnlyStream
 {
+    static readonly TimeSpan IdleAfter = TimeSpan.FromSeconds(1);
     readonly PipeReader _reader;
     readonly CancellationToken _stop;
+    readonly Action? _idle;
     ReadOnlySequence<byte> _held;
     bool _done;
 
-    public InterruptibleStream(Stream inner, CancellationToken stop) : base(null)
+    public InterruptibleStream(Stream inner, CancellationToken stop, Action? idle = null) : base(null)
     {
         _stop = stop;
+        _idle = idle;
         var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 1 << 20, resumeWriterThreshold: 1 << 19, minimumSegmentSize: 1 << 16));
         _reader = pipe.Reader;
         _ = Task.Run(async () =>
@@ -31,7 +35,14 @@ sealed class InterruptibleStream : ReadOnlyStream
     {
         if (_held.IsEmpty && !_done)
         {
-            var result = _reader.ReadAsync(_stop).AsTask().GetAwaiter().GetResult();
+            var pending = _reader.ReadAsync(_stop);
+            if (!pending.IsCompleted && _idle is not null)
+            {
+                var waiting = pending.AsTask();
+                if (Task.WhenAny(waiting, Task.Delay(IdleAfter, _stop)).GetAwaiter().GetResult() != waiting) _idle();
+                pending = new ValueTask<ReadResult>(waiting);
+            }
+            var result = pending.AsTask().GetAwaiter().GetResult();
             _held = result.Buffer;
             _done = result.IsCompleted && _held.IsEmpty;
             if (_done) _reader.AdvanceTo(_held.End);

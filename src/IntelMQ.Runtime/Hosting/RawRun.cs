@@ -23,7 +23,7 @@ sealed class RawRun(RunState run, Failures failures, Stream? input, string? inpu
     {
         var start = Stopwatch.GetTimestamp();
         run.InputName = input is null ? StandardInputName() : inputName ?? "stdin";
-        Stream body = new InterruptibleStream(input ?? Console.OpenStandardInput(), stop);
+        Stream body = new InterruptibleStream(input ?? Console.OpenStandardInput(), stop, () => { if (run.Router.PendingBytes > 0) Flush(); });
         run.Counters.Messages = 1;
         var report = Event.Create(MessageKind.Report);
         report.Add(ObservationField, Timestamps.Format(run.Options.Context.Clock.GetUtcNow()));

@@ -87,9 +87,10 @@ public sealed class HardeningTests : IDisposable
         process.StandardInput.Write(string.Join('\n', sample.Take(4)) + "\n"); // the header and three good rows; the pipe stays open
         process.StandardInput.Flush();
         var events = _intelmq.PathOf("events.jsonl");
-        for (var i = 0; i < 200 && (!File.Exists(events) || File.ReadAllLines(events).Length < 3); i++) Thread.Sleep(50);
+        for (var i = 0; i < 600 && (!File.Exists(events) || File.ReadAllLines(events).Length < 3); i++) Thread.Sleep(50);
+        Assert.Equal(3, File.ReadAllLines(events).Length); // handed on while the pipe was idle, before any signal
         Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]).WaitForExit();
-        Assert.True(process.WaitForExit(10_000), "the run did not stop on SIGINT");
+        Assert.True(process.WaitForExit(30_000), "the run did not stop on SIGINT");
         Assert.Equal(130, process.ExitCode);
         Assert.Equal(3, File.ReadAllLines(events).Length);
         Assert.False(File.Exists(Path.Combine(_intelmq.Home, "var", "dump", "shadowserver-parser.jsonl")), "a run's own cancellation is not a failure");
