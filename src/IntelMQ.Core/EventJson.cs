@@ -437,24 +437,36 @@ public static class EventJson
     {
         writer.WriteStartObject();
         if (withType) writer.WriteString("__type", ev.Kind == MessageKind.Report ? "Report" : "Event");
-        foreach (var (key, value) in ev.Fields)
+        foreach (ref readonly var entry in ev.Entries)
         {
-            switch (key)
+            var value = entry.Value;
+            switch (entry.Key)
             {
                 // IntelMQ has no event id: the reader derives the stable id again, and only another id is written.
                 case Event.IdField when value is not string id || id == ev.StableId():
                     continue;
-                case Event.OriginalField when value is string original:
-                    if (withRaw) writer.WriteBase64String("raw", Encoding.UTF8.GetBytes(original));
+                case Event.OriginalField when value is string or Event.JoinedText:
+                    if (withRaw) WriteRaw(writer, value);
                     continue;
                 case Event.LinksField when value is List<object> links:
                     WriteLinksWithoutParents(writer, links);
                     continue;
             }
-            writer.WritePropertyName(DhoMapping.ToDho(key) ?? IdfPrefix + key);
-            WriteValue(writer, value);
+            writer.WritePropertyName(entry.Placement.DhoName);
+            WriteValue(writer, value is Event.JoinedText joined ? joined.ToString() : value);
         }
         writer.WriteEndObject();
+    }
+
+    // IntelMQ's raw: the original's UTF-8 in base64, encoded through a pooled buffer (a CSV row's header and row unjoined).
+    static void WriteRaw(Utf8JsonWriter writer, object original)
+    {
+        var (head, tail) = original is Event.JoinedText joined ? (joined.Head, joined.Tail) : ((string)original, "");
+        var buffer = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(head.Length + tail.Length));
+        var length = Encoding.UTF8.GetBytes(head, buffer);
+        length += Encoding.UTF8.GetBytes(tail, buffer.AsSpan(length));
+        writer.WriteBase64String("raw"u8, buffer.AsSpan(0, length));
+        ArrayPool<byte>.Shared.Return(buffer);
     }
 
     // A parent link is the id of the report or event this one came from, which a DHO reader cannot check: left out,

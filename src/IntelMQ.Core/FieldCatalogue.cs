@@ -1,3 +1,4 @@
+using System.Text;
 using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using System.Runtime.CompilerServices;
@@ -70,6 +71,10 @@ public sealed class FieldCatalogue
         string[]? _names;
         Opening? _opening;
         bool _unencodable;
+        byte[]? _dhoName;
+
+        /// <summary>The field's IntelMQ (DHO) key as UTF-8, <c>extra.idf.PATH</c> where IntelMQ has none; made once.</summary>
+        public byte[] DhoName => _dhoName ??= Encoding.UTF8.GetBytes(DhoMapping.ToDho(Path) ?? EventJson.IdfPrefix + Path);
 
         /// <summary>Ordinal path order, without comparing paths: odd for catalogue fields; fields derived from one parent
         /// (custom.*, paths below a json field) share the even number after it and are compared by path. -1: unknown.</summary>
