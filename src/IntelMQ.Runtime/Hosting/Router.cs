@@ -43,6 +43,9 @@ public sealed class Router : IAsyncDisposable
     /// <summary>Encoded bytes not yet sent, over all channels.</summary>
     public long PendingBytes { get; private set; }
 
+    /// <summary>Whether the path has a channel.</summary>
+    public bool Has(string path) => _paths.ContainsKey(path);
+
     /// <summary>Encodes an event for every channel of its path; false when the path has no channel.</summary>
     public bool Route(string path, Event ev)
     {
