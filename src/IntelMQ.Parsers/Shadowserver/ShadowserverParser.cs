@@ -216,7 +216,7 @@ public sealed partial class ShadowserverParser : IParser, IStreamParser
 
     static void Reject(IEmitter rejects, Utf8CsvReader csv, Exception error)
     {
-        var position = $"line {csv.Line}";
+        var position = $"line {csv.Line}, byte {csv.Offset}";
         if (csv.IsText) rejects.Reject(position, Encoding.UTF8.GetString(csv.Record), error);
         else rejects.Reject(position, csv.Record, error);
     }

@@ -29,6 +29,7 @@ public sealed class Utf8CsvReader
     int _length; // the current record's length, without its line end
     int _next; // where the next record starts
     int _end; // end of the data in the buffer
+    long _bufferBase; // the stream offset of _buffer[0]
     bool _eof;
     bool _skipping; // discarding the rest of a line that was too long
     long _nextLine = 1;
@@ -44,6 +45,9 @@ public sealed class Utf8CsvReader
         _maxCellSize = maxCellSize;
         _maxRowSize = maxRowSize;
     }
+
+    /// <summary>The byte offset in the stream (the decompressed report body) at which the current record starts.</summary>
+    public long Offset => _bufferBase + _start;
 
     /// <summary>The line the current record starts on, counting from 1.</summary>
     public long Line { get; private set; }
@@ -258,6 +262,7 @@ public sealed class Utf8CsvReader
         }
         else if (offset > 0) _buffer.AsSpan(_start, kept).CopyTo(_buffer);
         _start = 0;
+        _bufferBase += offset;
         _next -= offset;
         _end = kept;
         var n = _stream.Read(_buffer, _end, _buffer.Length - _end); // room for at least ReadSize bytes

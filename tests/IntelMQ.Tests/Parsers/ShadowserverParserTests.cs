@@ -82,11 +82,11 @@ public sealed class ShadowserverParserTests
         var output = Run(csv);
         Assert.Equal(["192.0.2.1", "192.0.2.4"], output.Events.Select(e => (string)e["source.ip"]!));
         Assert.Equal(2, output.Rejected.Count);
-        Assert.Equal("line 3", output.Rejected[0].Position);
+        Assert.Equal("line 3, byte 182", output.Rejected[0].Position);
         Assert.Contains("port", output.Rejected[0].Error.Message);
         Assert.Contains("44x5", output.Rejected[0].Error.Message);
         Assert.Contains("192.0.2.2", output.Rejected[0].Content);
-        Assert.Equal("line 4", output.Rejected[1].Position);
+        Assert.Equal("line 4, byte 260", output.Rejected[1].Position);
         Assert.Contains("@timestamp", output.Rejected[1].Error.Message);
     }
 
@@ -148,7 +148,7 @@ public sealed class ShadowserverParserTests
         var output = Run(csv, options: new() { FileName = "scan_ntp", HeaderMismatch = HeaderMismatch.Warn });
         Assert.Equal("192.0.2.1", Assert.Single(output.Events)["source.ip"]);
         var (position, content, error) = Assert.Single(output.Rejected);
-        Assert.Equal("line 1", position);
+        Assert.Equal("line 1, byte 0", position);
         Assert.StartsWith("\"timestamp\"", content);
         Assert.Contains("does not fit report type 'scan_ntp'", error.Message);
     }
@@ -182,7 +182,7 @@ public sealed class ShadowserverParserTests
         byte[] csv = [.. Encoding.UTF8.GetBytes(SmbHeader + "\n" + SmbRow("192.0.2.1")), .. bad, (byte)'\n', .. Encoding.UTF8.GetBytes(SmbRow("192.0.2.3"))];
         var output = RunBytes(csv);
         Assert.Equal(["192.0.2.1", "192.0.2.3"], output.Events.Select(e => (string)e["source.ip"]!));
-        Assert.Equal("line 3", Assert.Single(output.Rejected).Position);
+        Assert.Equal("line 3, byte 182", Assert.Single(output.Rejected).Position);
         Assert.Contains("not valid UTF-8", output.Rejected[0].Error.Message);
         Assert.Equal(bad, Assert.Single(output.RejectedBytes));
     }
@@ -194,7 +194,7 @@ public sealed class ShadowserverParserTests
         var output = RunBytes(Encoding.UTF8.GetBytes(SmbHeader + "\n" + SmbRow("192.0.2.1") + huge + SmbRow("192.0.2.3")));
         Assert.Equal(["192.0.2.1", "192.0.2.3"], output.Events.Select(e => (string)e["source.ip"]!));
         var (position, content, error) = Assert.Single(output.Rejected);
-        Assert.Equal("line 3", position);
+        Assert.Equal("line 3, byte 182", position);
         Assert.Contains("max_row_size", error.Message);
         Assert.Contains("first 65536 bytes", error.Message);
         Assert.Equal(huge[..65536], content);
@@ -213,7 +213,7 @@ public sealed class ShadowserverParserTests
     {
         var output = Run(SmbHeader + "\n" + SmbRow("192.0.2.1") + "\"2024-05-01 10:00:00\",\"192.0.2.2\n" + SmbRow("192.0.2.3"));
         Assert.Equal(["192.0.2.1", "192.0.2.3"], output.Events.Select(e => (string)e["source.ip"]!));
-        Assert.Equal("line 3", Assert.Single(output.Rejected).Position);
+        Assert.Equal("line 3, byte 182", Assert.Single(output.Rejected).Position);
         Assert.Contains("quote", output.Rejected[0].Error.Message);
     }
 
@@ -223,7 +223,7 @@ public sealed class ShadowserverParserTests
         byte[] csv = [.. Encoding.UTF8.GetBytes(SmbHeader + "\n"), 0, 0, 0, 0, (byte)'\n', .. Encoding.UTF8.GetBytes(SmbRow("192.0.2.1"))];
         var output = RunBytes(csv);
         Assert.Equal("192.0.2.1", (string)Assert.Single(output.Events)["source.ip"]!);
-        Assert.Equal("line 2", Assert.Single(output.Rejected).Position);
+        Assert.Equal("line 2, byte 105", Assert.Single(output.Rejected).Position);
         Assert.Equal("\0\0\0\0", output.Rejected[0].Content);
         Assert.Contains("required column 'timestamp' is empty", output.Rejected[0].Error.Message);
     }
@@ -233,7 +233,7 @@ public sealed class ShadowserverParserTests
     {
         var output = Run(SmbHeader + "\n\"2024-05-01 10:00:00\"\n" + SmbRow("") + SmbRow("192.0.2.3"));
         Assert.Equal("192.0.2.3", (string)Assert.Single(output.Events)["source.ip"]!);
-        Assert.Equal(["line 2", "line 3"], output.Rejected.Select(r => r.Position));
+        Assert.Equal(["line 2, byte 105", "line 3, byte 127"], output.Rejected.Select(r => r.Position));
         Assert.Contains("required column 'ip' is missing", output.Rejected[0].Error.Message);
         Assert.Contains("required column 'ip' is empty", output.Rejected[1].Error.Message);
     }
