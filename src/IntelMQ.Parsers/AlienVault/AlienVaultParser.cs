@@ -49,7 +49,7 @@ public sealed class AlienVaultParser : LineListParser
                 ev.Add("source.geo.location.lat", double.Parse(location[0], CultureInfo.InvariantCulture));
                 ev.Add("source.geo.location.lon", double.Parse(location[1], CultureInfo.InvariantCulture));
             }
-            output.Emit(ev, line.Text);
+            output.EmitParsed(ev, line.Text);
         }
     }
 }

@@ -47,7 +47,7 @@ public sealed class BambenekParser : LineListParser
         ev.Add("threat.software.name", MalwareName(fields[1]));
         ev.Add("classification.type", feed == Feed.Dga ? "dga-domain" : "c2-server");
         if (feed != Feed.Dga) ev.Add("status", "online");
-        output.Emit(ev, line.Text);
+        output.EmitParsed(ev, line.Text);
     }
 
     /// <summary>"Domain used by Cryptolocker - Flashback DGA for 10 Nov 2016" is cryptolocker; of a family's aliases (a/b/c) the last.</summary>

@@ -52,6 +52,6 @@ public sealed class BlocklistDeParser : LineListParser
         ev.Add("classification.type", kind.Type);
         ev.Add("message", kind.Text);
         if (kind.Application is not null) ev.Add("network.protocol", kind.Application);
-        output.Emit(ev, line.Text);
+        output.EmitParsed(ev, line.Text);
     }
 }

@@ -36,7 +36,7 @@ public sealed class BluelivCrimeserverParser : IParser
         {
             try
             {
-                output.Emit(Build(report, record), PythonJson.Dumps(record));
+                output.EmitParsed(Build(report, record), PythonJson.Dumps(record));
             }
             catch (Exception ex) when (BadInput.Is(ex))
             {

@@ -42,7 +42,7 @@ public sealed class CertStreamParser : IParser
                 ev.Add("source.domain", name.StartsWith("*.", StringComparison.Ordinal) ? name[2..] : name);
                 ev.Add("@timestamp", seen);
                 ev.Add("classification.type", "other");
-                output.Emit(ev, text);
+                output.EmitParsed(ev, text);
             }
             catch (Exception ex) when (BadInput.Is(ex))
             {

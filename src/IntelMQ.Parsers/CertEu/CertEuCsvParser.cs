@@ -82,7 +82,7 @@ public sealed class CertEuCsvParser : IParser
             {
                 var cells = CsvLine.Split(line.Text);
                 if (cells.Count > header.Length) throw new InvalidDataException($"the row has {cells.Count} cells, the header {header.Length}");
-                output.Emit(Build(report, header, cells), headerLine + "\n" + line.Text);
+                output.EmitParsed(Build(report, header, cells), headerLine + "\n" + line.Text);
             }
             catch (Exception ex) when (BadInput.Is(ex))
             {

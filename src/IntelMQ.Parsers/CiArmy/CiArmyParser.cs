@@ -22,6 +22,6 @@ public sealed class CiArmyParser : LineListParser
         var ev = ReportFields.NewEvent(report);
         ev.Add("source.ip", line.Text);
         ev.Add("classification.type", "blacklist");
-        output.Emit(ev, line.Text);
+        output.EmitParsed(ev, line.Text);
     }
 }

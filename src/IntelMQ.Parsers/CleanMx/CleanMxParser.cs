@@ -18,7 +18,8 @@ namespace IntelMQ.Parsers.CleanMx;
         malware, source the registry (phishing) or custom.source (viruses), and id, phishtank, response, review, inetnum,
         netname, descr, ns1-ns5, virustotal, vt_score and vt_info custom fields. An ip that is not an address (CleanMX writes
         host names there at times) is left out, as IntelMQ does; the raw text keeps it. The raw text is the entry as
-        ElementTree writes it. An entry that is not well-formed XML stops the report at that point, with the reason.
+        ElementTree writes it. An entry that is not well-formed XML stops the report at that point, with the reason. CleanMX
+        has published only irregularly since 2019; the parser is kept for subscribers and archives.
         """,
     FieldsRead = ["feed.url", "event.original"],
     FieldsWritten = ["source.*", "status", "event_description.target", "file.hash.md5", "threat.software.name", "custom.*", "@timestamp", "classification.type", "event.original"],
@@ -62,7 +63,7 @@ public sealed class CleanMxParser : IParser
             var raw = ElementTreeText.Write(entry, tail);
             try
             {
-                output.Emit(Build(report, entry, viruses), raw);
+                output.EmitParsed(Build(report, entry, viruses), raw);
             }
             catch (Exception ex) when (BadInput.Is(ex))
             {

@@ -102,14 +102,14 @@ public sealed partial class CymruCapProgramParser : LineListParser
 
         if (ports.Count == 0)
         {
-            output.Emit(ev, raw);
+            output.EmitParsed(ev, raw);
             return;
         }
         foreach (var port in ports)
         {
             var copy = ev.Clone();
             copy.Add("destination.port", port);
-            output.Emit(copy, raw);
+            output.EmitParsed(copy, raw);
         }
     }
 

@@ -50,6 +50,6 @@ public sealed partial class CymruFullBogonsParser : LineListParser
         ev.Add("source.network", line.Text);
         ev.Add("@timestamp", Timestamps.Format(s.Updated));
         ev.Add("classification.type", "blacklist");
-        output.Emit(ev, s.Header + "\n" + line.Text);
+        output.EmitParsed(ev, s.Header + "\n" + line.Text);
     }
 }

@@ -31,7 +31,7 @@ public sealed class ProkiParser : IParser
             index++;
             try
             {
-                output.Emit(Build(report, record), PythonJson.DumpsInList(record));
+                output.EmitParsed(Build(report, record), PythonJson.DumpsInList(record));
             }
             catch (Exception ex) when (BadInput.Is(ex))
             {

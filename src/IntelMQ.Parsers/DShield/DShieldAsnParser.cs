@@ -42,6 +42,6 @@ public sealed partial class DShieldAsnParser : LineListParser
         if (fields[4].Length > 0) ev.Add("custom.last_seen", fields[4]);
         ev.Add("@timestamp", fields[5]);
         ev.Add("classification.type", "brute-force");
-        output.Emit(ev, line.Text);
+        output.EmitParsed(ev, line.Text);
     }
 }

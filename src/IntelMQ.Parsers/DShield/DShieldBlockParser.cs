@@ -47,6 +47,6 @@ public sealed partial class DShieldBlockParser : LineListParser
         if (fields.Length > 6) ev.Add("source.abuse_contact", fields[6]);
         if (((State)state!).Updated is { } updated) ev.Add("@timestamp", updated);
         ev.Add("classification.type", "blacklist");
-        output.Emit(ev, line.Text);
+        output.EmitParsed(ev, line.Text);
     }
 }

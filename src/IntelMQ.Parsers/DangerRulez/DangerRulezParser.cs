@@ -29,6 +29,6 @@ public sealed partial class DangerRulezParser : LineListParser
         ev.Add("source.ip", m.Groups[1].Value);
         ev.Add("@timestamp", m.Groups[2].Value);
         ev.Add("classification.type", "brute-force");
-        output.Emit(ev, line.Text);
+        output.EmitParsed(ev, line.Text);
     }
 }

@@ -57,6 +57,6 @@ public sealed class DataPlaneParser : LineListParser
         ev.Add("classification.type", category.Type);
         if (category.Application is not null) ev.Add("network.protocol", category.Application);
         ev.Add("message", category.Text);
-        output.Emit(ev, line.Text);
+        output.EmitParsed(ev, line.Text);
     }
 }

@@ -70,7 +70,7 @@ public sealed partial class DynParser : LineListParser
         infected.Add("classification.type", "system-compromise");
         if (updated is { } t2) infected.Add("@timestamp", Timestamps.Format(t2));
 
-        output.Emit(malware, line.Text);
-        output.Emit(infected, line.Text);
+        output.EmitParsed(malware, line.Text);
+        output.EmitParsed(infected, line.Text);
     }
 }

@@ -30,7 +30,7 @@ public sealed class EsetParser : IParser
         {
             try
             {
-                output.Emit(Build(report, record, urls), PythonJson.Dumps(record));
+                output.EmitParsed(Build(report, record, urls), PythonJson.Dumps(record));
             }
             catch (Exception ex) when (BadInput.Is(ex))
             {

@@ -43,7 +43,7 @@ public sealed class FraunhoferDgaParser : IParser
                     ev.Add(FieldNormalizer.CanonicalIp(value) is null ? "source.domain" : "source.ip", value);
                     ev.Add("threat.software.name", family);
                     ev.Add("classification.type", "c2-server");
-                    output.Emit(ev, value);
+                    output.EmitParsed(ev, value);
                 }
                 catch (Exception ex) when (BadInput.Is(ex))
                 {
