@@ -16,7 +16,7 @@ namespace IntelMQ.Parsers.AlienVault;
         source.urlpath, email source.account, FileHash-MD5/SHA1/SHA256 the malware hash, CIDR source.network, CVE custom.cve,
         other types custom.<type>. From the pulse come comment (description), tlp, custom.author, custom.pulse (name),
         custom.pulse_key (id), custom.tags, custom.time_updated, and custom.adversary, custom.industries and
-        custom.targeted_countries when the pulse has them. The raw text is the indicator as sorted-key JSON.
+        custom.targeted_countries (when not empty) when the pulse has them. The raw text is the indicator as sorted-key JSON.
         As IntelMQ 3.3 does, time.source is the indicator's created time with its last four characters cut off (so
         "2016-11-03T20:15:44" gives 20:01:00) and custom.time_updated the pulse's modified time cut the same way: kept so that
         events are IntelMQ's, though the minutes of an indicator created without fractions are wrong. A pulse that is not an
@@ -84,9 +84,13 @@ public sealed partial class AlienVaultOtxParser : IParser
         ev.AddPresent("custom.pulse", pulse.Text("name"));
         ev.AddPresent("custom.pulse_key", pulse.Text("id"));
         ev.AddPresent("custom.tags", pulse.Member("tags"));
-        if (pulse.Text("modified") is { Length: > 4 } modified) ev.Add("custom.time_updated", modified[..^4] + "+00:00");
-        foreach (var name in (string[])["adversary", "industries", "targeted_countries"])
-            if (pulse.Member(name) is { } value) ev.Add("custom." + name, value);
+        // IntelMQ writes modified with six fraction digits (".000000" when it has none), then cuts four.
+        if (pulse.Text("modified") is { Length: > 4 } modified)
+            ev.Add("custom.time_updated", (modified.Contains('.') ? modified : modified + ".000000")[..^4] + "+00:00");
+        ev.AddPresent("custom.adversary", pulse.Member("adversary"));
+        ev.AddPresent("custom.industries", pulse.Member("industries"));
+        // An empty targeted_countries is left out, an empty industries kept: IntelMQ 3.3 does so.
+        if (pulse.Member("targeted_countries") is { ValueKind: JsonValueKind.Array } countries && countries.GetArrayLength() > 0) ev.Add("custom.targeted_countries", countries);
         ev.Add("classification.type", "blacklist");
         return ev;
     }

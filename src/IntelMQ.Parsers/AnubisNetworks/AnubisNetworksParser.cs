@@ -20,7 +20,7 @@ namespace IntelMQ.Parsers.AnubisNetworks;
         use_malware_familiy_as_classification_identifier is false), time.source from _ts, the HTTP request (destination.url,
         destination.urlpath, destination.fqdn, or custom.communication.http_host when the host is an address other than the
         destination), the source's geolocation and AS from _geo_src_ip/_geo_env_remote_addr (source.network from its
-        netmask), and every other member under custom.* (other _geo_* blocks under the path they describe: tracking.last,
+        netmask; in the old format only these), and every other member under custom.* (other _geo_* blocks under the path they describe: tracking.last,
         communication.http.host, ...). feed.url loses its query (the subscription key). Records of AnubisNetworks' test family
         TestSinkholingLoss are dropped with that reason. The raw text is the whole record.
         """,
@@ -160,7 +160,8 @@ public sealed partial class AnubisNetworksParser : IParser
             if (isSource)
             {
                 if (SourceGeo.TryGetValue(property.Name, out var field)) ev.Add(field, value.ValueKind == JsonValueKind.String ? value.GetString() : value.GetRawText(), overwrite: true);
-                else ev.Add("custom.source.geolocation." + property.Name, value, overwrite: true);
+                // The old format's block (env.remote_addr) keeps only these, as IntelMQ does; the raw text has the rest.
+                else if (described != "env.remote_addr") ev.Add("custom.source.geolocation." + property.Name, value, overwrite: true);
             }
             else ev.Add(prefix + OtherGeo.GetValueOrDefault(property.Name, "geolocation." + property.Name), value, overwrite: true);
         }
