@@ -15,7 +15,7 @@ namespace IntelMQ.Parsers.BlocklistDe;
         """,
     FieldsRead = ["feed.url", "event.original"],
     FieldsWritten = ["source.ip", "classification.type", "message", "network.protocol", "event.original"],
-    Examples = ["intelmq run blocklistde-parser --raw --set-report feed.url=https://lists.blocklist.de/lists/ssh.txt < ssh.txt"])]
+    Examples = ["intelmq run intelmq.bots.parsers.blocklistde.parser --in-format dho --out-format dho < blocklistde-reports.jsonl"])]
 public sealed class BlocklistDeParser : LineListParser
 {
     sealed record Kind(string Type, string Text, string? Application);
