@@ -1,8 +1,10 @@
 using IntelMQ.Parsers.AbuseCh;
 using IntelMQ.Parsers.AlienVault;
 using IntelMQ.Parsers.AnubisNetworks;
+using IntelMQ.Parsers.Blueliv;
 using IntelMQ.Parsers.Calidog;
 using IntelMQ.Parsers.CzNic;
+using IntelMQ.Parsers.Eset;
 using IntelMQ.Parsers.Fraunhofer;
 
 namespace IntelMQ.Tests.Parsers;
@@ -82,5 +84,24 @@ public sealed class JsonParsersTests
         var output = CollectingEmitter.Run(new AnubisNetworksParser(), body);
         Assert.Empty(output.Events);
         Assert.Contains("TestSinkholingLoss", Assert.Single(output.Dropped).Reason);
+    }
+
+    [Fact]
+    public void An_eset_report_of_an_unknown_feed_is_refused_and_an_nxdomain_marker_is_no_address()
+    {
+        var body = """[{"domain": "example.com", "ip": "@ipv4_NXDOMAIN", "reason": "r", "last_seen": "2020-06-20 09:00:00 UTC"}]""";
+        var ev = Assert.Single(CollectingEmitter.Run(new EsetParser(), body, ("extra.eset_feed", "ei.domains v2 (json)")).Events);
+        Assert.False(ev.Contains("source.ip"));
+        Assert.Throws<InvalidDataException>(() => CollectingEmitter.Run(new EsetParser(), body, ("extra.eset_feed", "ei.files")));
+    }
+
+    [Fact]
+    public void A_blueliv_element_of_an_unknown_type_is_rejected_and_a_tor_node_is_marked()
+    {
+        var body = """[{"type": "SOMETHING", "url": "http://a.example/"}, {"type": "TOR_IP", "ip": "192.0.2.1", "url": "192.0.2.1", "lastSeenAt": "2015-12-13T17:26:23+0000"}]""";
+        var output = CollectingEmitter.Run(new BluelivCrimeserverParser(), body);
+        var ev = Assert.Single(output.Events);
+        Assert.Equal(true, ev["source.tor_node"]);
+        Assert.Equal("element 1", Assert.Single(output.Rejected).Position);
     }
 }
