@@ -11,8 +11,8 @@ namespace IntelMQ.Runtime;
 /// output channel of <c>_default</c>, and only once every channel confirmed it is its checkpoint stored and its commit
 /// run. A destination that is down is retried with backoff; a crash or a stop before the confirmation leaves the
 /// report uncommitted, so it comes again. A report larger than <see cref="CollectorHostOptions.MaxReportSize"/> or
-/// not UTF-8 goes to the dump: its checkpoint is stored (it is not dumped again every run), its commit is not run
-/// (the source keeps it).
+/// not UTF-8, or one its collector could not make (<see cref="CollectedReport.Error"/>), goes to the dump: its
+/// checkpoint is stored (it is not dumped again every run), its commit is not run (the source keeps it).
 /// </summary>
 public sealed class CollectorHost : IAsyncDisposable
 {
@@ -103,6 +103,8 @@ public sealed class CollectorHost : IAsyncDisposable
                 var retry = now + _options.Backoff.Delay(failures++);
                 var scheduled = schedule.Next(now);
                 next = retry < scheduled ? retry : scheduled;
+                // The server's Retry-After wins over both: coming sooner would only be refused again.
+                if (ex.RetryAfter is { } after && now + after > next) next = now + after;
                 _log.WriteLine($"{_id}: {ex.Message}; trying again at {Timestamps.Format(next)}");
             }
             catch (Exception ex) when (ex is not (OperationCanceledException or ConfigurationException or OutOfMemoryException or ProgramStoppedException))
@@ -163,6 +165,12 @@ public sealed class CollectorHost : IAsyncDisposable
         foreach (var (field, value) in _options.Feed) report.TryAdd(field, value);
         report.TryAdd("event.created", Timestamps.Format(_options.Context.Clock.GetUtcNow()));
 
+        if (collected.Error is { } error)
+        {
+            Dump(origin, position, error, RunState.EventText(report));
+            _state.Commit(collected.Checkpoint);
+            return true;
+        }
         var body = await ReadBodyAsync(collected.Body, kill);
         if (body is not { } bytes)
         {
