@@ -39,7 +39,7 @@ public sealed class CollectedReport(Event report, Stream body) : IAsyncDisposabl
 
     /// <summary>
     /// Why this report cannot be handed on (a corrupt archive member): the host dumps its metadata with this error
-    /// instead of sending it, stores its checkpoint, and does not run its commit.
+    /// instead of sending it, then stores its checkpoint and runs its commit as for a report handed on.
     /// </summary>
     public Exception? Error { get; init; }
 

@@ -11,8 +11,9 @@ namespace IntelMQ.Runtime;
 /// output channel of <c>_default</c>, and only once every channel confirmed it is its checkpoint stored and its commit
 /// run. A destination that is down is retried with backoff; a crash or a stop before the confirmation leaves the
 /// report uncommitted, so it comes again. A report larger than <see cref="CollectorHostOptions.MaxReportSize"/> or
-/// not UTF-8, or one its collector could not make (<see cref="CollectedReport.Error"/>), goes to the dump: its
-/// checkpoint is stored (it is not dumped again every run), its commit is not run (the source keeps it).
+/// not UTF-8 goes to the dump: its checkpoint is stored (it is not dumped again every run), its commit is not run
+/// (the source keeps it). One its collector could not make (<see cref="CollectedReport.Error"/>) is dumped with its
+/// metadata, checkpointed and committed.
 /// </summary>
 public sealed class CollectorHost : IAsyncDisposable
 {
@@ -167,8 +168,10 @@ public sealed class CollectorHost : IAsyncDisposable
 
         if (collected.Error is { } error)
         {
+            // In the dump the report is dealt with: the source may let it go (a mail is marked seen).
             Dump(origin, position, error, RunState.EventText(report));
             _state.Commit(collected.Checkpoint);
+            await CompleteAsync(collected, origin, kill);
             return true;
         }
         var body = await ReadBodyAsync(collected.Body, kill);
@@ -203,18 +206,21 @@ public sealed class CollectorHost : IAsyncDisposable
             _handedOn++;
         }
         _state.Commit(collected.Checkpoint);
-        if (collected.Commit is { } commit)
-        {
-            try
-            {
-                await commit(kill);
-            }
-            catch (Exception ex) when (ex is not (OperationCanceledException or OutOfMemoryException))
-            {
-                _log.WriteLine($"{_id}: {origin} was handed on and its checkpoint stored, but completing it failed: {ex.Message}");
-            }
-        }
+        await CompleteAsync(collected, origin, kill);
         return true;
+    }
+
+    async Task CompleteAsync(CollectedReport collected, string origin, CancellationToken kill)
+    {
+        if (collected.Commit is not { } commit) return;
+        try
+        {
+            await commit(kill);
+        }
+        catch (Exception ex) when (ex is not (OperationCanceledException or OutOfMemoryException))
+        {
+            _log.WriteLine($"{_id}: {origin} was handed on and its checkpoint stored, but completing it failed: {ex.Message}");
+        }
     }
 
     /// <returns>The body, or null when it is larger than the limit.</returns>

@@ -40,7 +40,7 @@ public sealed class FeedHttpClient : IDisposable
             handler.Proxy = new SchemeProxy(ProxyUri(parameters.HttpProxy, "http_proxy", owner), ProxyUri(parameters.HttpsProxy, "https_proxy", owner));
             handler.UseProxy = true;
         }
-        handler.SslOptions.RemoteCertificateValidationCallback = Verification(parameters.HttpVerifyCert, owner);
+        handler.SslOptions.RemoteCertificateValidationCallback = CertificateTrust.Callback(parameters.HttpVerifyCert, "http_verify_cert", owner);
         if (parameters.SslClientCertificate is { Length: > 0 } certificate)
             handler.SslOptions.ClientCertificates = [ClientCertificate(certificate, parameters.SslClientCertificateKey, owner)];
         _client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
@@ -180,39 +180,6 @@ public sealed class FeedHttpClient : IDisposable
         text is not { Length: > 0 } ? null
         : Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" or "socks5" or "socks4" ? uri
         : throw new ConfigurationException($"{owner}: {option} '{text}' is not a proxy URL such as http://proxy.example:3128.");
-
-    static RemoteCertificateValidationCallback? Verification(string verify, string owner)
-    {
-        switch (verify.Trim().ToLowerInvariant())
-        {
-            case "true" or "yes" or "1" or "":
-                return null;
-            case "false" or "no" or "0":
-                return (_, _, _, _) => true;
-        }
-        var trusted = new X509Certificate2Collection();
-        try
-        {
-            var files = Directory.Exists(verify) ? Directory.EnumerateFiles(verify).Where(f => f.EndsWith(".pem") || f.EndsWith(".crt")) : [verify];
-            foreach (var file in files) trusted.ImportFromPemFile(file);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException)
-        {
-            throw new ConfigurationException($"{owner}: http_verify_cert '{verify}' is neither true, false nor a readable PEM file or directory of CA certificates: {ex.Message}");
-        }
-        if (trusted.Count == 0) throw new ConfigurationException($"{owner}: http_verify_cert '{verify}' holds no certificate.");
-        return (_, certificate, chain, errors) =>
-        {
-            if (certificate is null || (errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0) return false;
-            using var custom = new X509Chain();
-            custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-            custom.ChainPolicy.CustomTrustStore.AddRange(trusted);
-            custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-            if (chain is not null)
-                foreach (var element in chain.ChainElements.Skip(1)) custom.ChainPolicy.ExtraStore.Add(element.Certificate);
-            return custom.Build(certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
-        };
-    }
 
     static X509Certificate2 ClientCertificate(string path, string? keyPath, string owner)
     {
