@@ -44,7 +44,9 @@ public sealed class FeedHttpClient : IDisposable
         if (parameters.SslClientCertificate is { Length: > 0 } certificate)
             handler.SslOptions.ClientCertificates = [ClientCertificate(certificate, parameters.SslClientCertificateKey, owner)];
         _client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
-        _client.DefaultRequestHeaders.UserAgent.ParseAdd(parameters.HttpUserAgent);
+        // Taken as written, as IntelMQ sends it: not every user agent an operator writes is RFC 9110's grammar.
+        if (!_client.DefaultRequestHeaders.TryAddWithoutValidation("User-Agent", parameters.HttpUserAgent))
+            throw new ConfigurationException($"{owner}: http_user_agent '{parameters.HttpUserAgent}' cannot be sent as a header.");
         if (parameters.HttpUsername is { Length: > 0 } user)
             _client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
                 Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{parameters.HttpPassword?.Reveal()}")));

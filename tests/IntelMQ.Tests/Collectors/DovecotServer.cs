@@ -35,7 +35,8 @@ public sealed class DovecotServer : IDisposable
     public static async Task<DovecotServer> StartAsync(CancellationToken cancellationToken)
     {
         var dir = Directory.CreateTempSubdirectory("intelmq-dovecot-").FullName;
-        File.SetUnixFileMode(dir, (UnixFileMode)0b111_101_101);
+        // dovecot reads the mail as its own user, which must get through the directory.
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(dir, (UnixFileMode)0b111_101_101);
         Directory.CreateDirectory(Path.Combine(dir, "mail"));
         var port = FreePort();
         File.WriteAllText(Path.Combine(dir, "users"), $"{User}:{{PLAIN}}{Password}\n");
@@ -127,7 +128,7 @@ public sealed class DovecotServer : IDisposable
         await box.OpenAsync(FolderAccess.ReadOnly, cancellationToken);
         var subjects = new List<string>();
         foreach (var uid in await box.SearchAsync(SearchQuery.NotSeen, cancellationToken))
-            subjects.Add((await box.GetMessageAsync(uid, cancellationToken)).Subject);
+            subjects.Add((await box.GetMessageAsync(uid, cancellationToken)).Subject ?? "");
         await client.DisconnectAsync(true, cancellationToken);
         return subjects;
     }
@@ -140,7 +141,7 @@ public sealed class DovecotServer : IDisposable
         await box.OpenAsync(FolderAccess.ReadOnly, cancellationToken);
         var subjects = new List<string>();
         foreach (var uid in await box.SearchAsync(SearchQuery.All, cancellationToken))
-            subjects.Add((await box.GetMessageAsync(uid, cancellationToken)).Subject);
+            subjects.Add((await box.GetMessageAsync(uid, cancellationToken)).Subject ?? "");
         await client.DisconnectAsync(true, cancellationToken);
         return subjects;
     }

@@ -175,7 +175,11 @@ public sealed class MailCollectorTests : IAsyncLifetime
             CollectorSettings.Take(parameters);
             var options = (MailAttachCollectorOptions)OptionBinder.Bind(program, parameters)!;
             Assert.True(options.MailSsl, feed);
-            Assert.IsType<MailAttachCollector>(program.Create(options, ProgramContext.Default));
+            // IntelMQ's CERT-Bund entry doubles its backslashes in a plain YAML scalar: \\[ opens a set, which Python's re refuses too.
+            if (options.SubjectRegex?.Contains(@"\\[") == true)
+                Assert.Contains("subject_regex", Assert.Throws<ConfigurationException>(() => program.Create(options, ProgramContext.Default)).Message);
+            else
+                Assert.IsType<MailAttachCollector>(program.Create(options, ProgramContext.Default));
         }
     }
 
