@@ -94,9 +94,10 @@ public static class ReportArchive
             {
                 for (TarEntry? entry; (entry = reader.GetNextEntry()) is not null;)
                 {
-                    last = entry.Name;
-                    if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile) || !wanted(entry.Name)) continue;
-                    members.Add(entry.DataStream is null ? new ArchiveMember(entry.Name, new MemoryStream()) : new ArchiveMember(entry.Name, Unpacked(entry.DataStream, entry.Name)));
+                    // `tar -C dir .` names its members ./file: the file's name is what a parser looks at.
+                    last = entry.Name.StartsWith("./", StringComparison.Ordinal) ? entry.Name[2..] : entry.Name;
+                    if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile) || !wanted(last)) continue;
+                    members.Add(entry.DataStream is null ? new ArchiveMember(last, new MemoryStream()) : new ArchiveMember(last, Unpacked(entry.DataStream, last)));
                 }
             }
             catch (Exception ex) when (ex is InvalidDataException or FormatException or EndOfStreamException)
