@@ -7,8 +7,6 @@ using IntelMQ.Contract;
 using IntelMQ.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -48,9 +46,6 @@ public sealed class ApiCollector : ICollector
         _options = options;
         _token = options.Token is { IsEmpty: false } token ? Encoding.UTF8.GetBytes("Bearer " + token.Reveal()) : null;
     }
-
-    /// <summary>Where it listens once a run started (the port chosen when 0 was given); for tests.</summary>
-    public Uri? Listening { get; private set; }
 
     public async IAsyncEnumerable<CollectedReport> CollectAsync(ICollectorState state, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -105,8 +100,6 @@ public sealed class ApiCollector : ICollector
             await app.DisposeAsync();
             throw new IOException($"api-collector: cannot listen on {(_options.UseSocket ? _options.SocketPath : $"{_options.Address}:{_options.Port}")}: {ex.Message}", ex);
         }
-        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        Listening = _options.UseSocket ? new Uri("unix:" + _options.SocketPath) : new Uri(bound.Replace("0.0.0.0", "127.0.0.1"));
         return app;
     }
 
