@@ -37,5 +37,11 @@ public sealed class CollectedReport(Event report, Stream body) : IAsyncDisposabl
     /// <summary>Where the report came from, for logs and dumps (a URL without credentials, a file name, a mail's id).</summary>
     public string Origin { get; init; } = "";
 
+    /// <summary>
+    /// Why this report cannot be handed on (a corrupt archive member): the host dumps its metadata with this error
+    /// instead of sending it, then stores its checkpoint and runs its commit as for a report handed on.
+    /// </summary>
+    public Exception? Error { get; init; }
+
     public ValueTask DisposeAsync() => Body.DisposeAsync();
 }

@@ -13,6 +13,12 @@ public sealed class OptionAttribute(string description) : Attribute
     public double Min { get; init; } = double.MinValue;
     public double Max { get; init; } = double.MaxValue;
 
+    /// <summary>
+    /// JSON types a configuration file may give besides the option's own ("boolean", "array", "object", "number"),
+    /// for IntelMQ parameters such as extract_files (true or a list of names) bound to a text option.
+    /// </summary>
+    public string[] AlsoAccepts { get; init; } = [];
+
     /// <summary>Only a command-line flag (<c>--raw</c>, <c>--daemon</c>): not a key of the configuration file.</summary>
     public bool CommandLineOnly { get; init; }
 }

@@ -12,7 +12,8 @@ namespace IntelMQ.Runtime;
 /// run. A destination that is down is retried with backoff; a crash or a stop before the confirmation leaves the
 /// report uncommitted, so it comes again. A report larger than <see cref="CollectorHostOptions.MaxReportSize"/> or
 /// not UTF-8 goes to the dump: its checkpoint is stored (it is not dumped again every run), its commit is not run
-/// (the source keeps it).
+/// (the source keeps it). One its collector could not make (<see cref="CollectedReport.Error"/>) is dumped with its
+/// metadata, checkpointed and committed.
 /// </summary>
 public sealed class CollectorHost : IAsyncDisposable
 {
@@ -103,6 +104,8 @@ public sealed class CollectorHost : IAsyncDisposable
                 var retry = now + _options.Backoff.Delay(failures++);
                 var scheduled = schedule.Next(now);
                 next = retry < scheduled ? retry : scheduled;
+                // The server's Retry-After wins over both: coming sooner would only be refused again.
+                if (ex.RetryAfter is { } after && now + after > next) next = now + after;
                 _log.WriteLine($"{_id}: {ex.Message}; trying again at {Timestamps.Format(next)}");
             }
             catch (Exception ex) when (ex is not (OperationCanceledException or ConfigurationException or OutOfMemoryException or ProgramStoppedException))
@@ -163,6 +166,14 @@ public sealed class CollectorHost : IAsyncDisposable
         foreach (var (field, value) in _options.Feed) report.TryAdd(field, value);
         report.TryAdd("event.created", Timestamps.Format(_options.Context.Clock.GetUtcNow()));
 
+        if (collected.Error is { } error)
+        {
+            // In the dump the report is dealt with: the source may let it go (a mail is marked seen).
+            Dump(origin, position, error, RunState.EventText(report));
+            _state.Commit(collected.Checkpoint);
+            await CompleteAsync(collected, origin, kill);
+            return true;
+        }
         var body = await ReadBodyAsync(collected.Body, kill);
         if (body is not { } bytes)
         {
@@ -195,18 +206,21 @@ public sealed class CollectorHost : IAsyncDisposable
             _handedOn++;
         }
         _state.Commit(collected.Checkpoint);
-        if (collected.Commit is { } commit)
-        {
-            try
-            {
-                await commit(kill);
-            }
-            catch (Exception ex) when (ex is not (OperationCanceledException or OutOfMemoryException))
-            {
-                _log.WriteLine($"{_id}: {origin} was handed on and its checkpoint stored, but completing it failed: {ex.Message}");
-            }
-        }
+        await CompleteAsync(collected, origin, kill);
         return true;
+    }
+
+    async Task CompleteAsync(CollectedReport collected, string origin, CancellationToken kill)
+    {
+        if (collected.Commit is not { } commit) return;
+        try
+        {
+            await commit(kill);
+        }
+        catch (Exception ex) when (ex is not (OperationCanceledException or OutOfMemoryException))
+        {
+            _log.WriteLine($"{_id}: {origin} was handed on and its checkpoint stored, but completing it failed: {ex.Message}");
+        }
     }
 
     /// <returns>The body, or null when it is larger than the limit.</returns>

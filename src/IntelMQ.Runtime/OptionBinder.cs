@@ -98,6 +98,8 @@ public static class OptionBinder
             JsonValueKind.Array => e.EnumerateArray().Select(x => x.ValueKind == JsonValueKind.String ? x.GetString()! : x.GetRawText()).ToArray(),
             _ => e.GetRawText(),
         };
+        // A YAML mapping (IntelMQ's http_header, a timedelta) reaches a text option as JSON.
+        if (value is IDictionary<string, object?> map && (target == typeof(string) || target == typeof(Secret))) value = JsonSerializer.Serialize(map);
         string Wrong() => $"{owner}: option '{option.Name}' must be {Article(option.TypeName)}, got {Show(value)}.";
         try
         {

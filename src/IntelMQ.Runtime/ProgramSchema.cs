@@ -122,9 +122,11 @@ public static class ProgramSchema
                 _ => throw new InvalidOperationException($"option {option.Name}: no JSON Schema type for {type.Name}."),
             };
             var types = json == "array" ? new JsonArray("array", "string") : new JsonArray(json);
+            foreach (var also in option.Attribute.AlsoAccepts)
+                if (!types.Any(t => t!.GetValue<string>() == also)) types.Add(also);
             if (nullable) types.Add("null");
             schema["type"] = types.Count == 1 ? json : types;
-            if (json == "array") schema["items"] = new JsonObject { ["type"] = "string" };
+            if (json == "array" || option.Attribute.AlsoAccepts.Contains("array")) schema["items"] = new JsonObject { ["type"] = "string" };
         }
         if (option.Attribute.Min != double.MinValue) schema["minimum"] = Number(option.Attribute.Min);
         if (option.Attribute.Max != double.MaxValue) schema["maximum"] = Number(option.Attribute.Max);
