@@ -11,6 +11,8 @@ var root = new RootCommand("IntelMQ.NET: collect, parse, enrich and deliver secu
     DemoCommand.Create(),
     DumpCommand.Create(),
     QueueCommand.Create(),
+    ConfigCommand.Create(),
+    ConfigtestCommand.Create(),
 };
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)
