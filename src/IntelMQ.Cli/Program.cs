@@ -13,6 +13,8 @@ var root = new RootCommand("IntelMQ.NET: collect, parse, enrich and deliver secu
     QueueCommand.Create(),
     ConfigCommand.Create(),
     ConfigtestCommand.Create(),
+    ConnectiontestCommand.Create(),
+    FieldcheckCommand.Create(),
 };
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)
