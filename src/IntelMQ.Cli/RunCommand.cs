@@ -36,7 +36,7 @@ public static class RunCommand
 
     public static Command Create()
     {
-        var command = new Command("run", "Run a program: messages from the input channel, results to the output channels, failures to the dump.")
+        var command = new Command("run", "Run a program, or a configured instance (config.d/ID.yaml): messages from the input channel, results to the output channels, failures to the dump.")
         {
             ProgramArg, Config, Set, WorkerId,
         };
