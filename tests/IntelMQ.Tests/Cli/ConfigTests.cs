@@ -90,4 +90,21 @@ public sealed class ConfigTests : IDisposable
         Assert.Equal(12, events.Length);
         Assert.All(events, e => Assert.Equal("vulnerable", (string)JsonNode.Parse(e)!["classification"]!["taxonomy"]!));
     }
+
+    [Fact]
+    public void Connectiontest_live_names_an_unreachable_server()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        var queue = $"redis://127.0.0.1:{port}/2?queue=output-queue";
+        Write("classify", $"program: taxonomy-expert\ninput: file:in.jsonl\noutput: {queue}\n");
+        Write("output", $"program: file-output\ninput: {queue}\noptions:\n  path: events.jsonl\n");
+        Assert.Equal(0, _intelmq.Run("", "connectiontest").ExitCode);
+        var live = _intelmq.Run("", "connectiontest", "--live");
+        Assert.Equal(1, live.ExitCode);
+        Assert.Contains($"output.yaml:2: output: cannot reach its input redis://127.0.0.1:{port}/2?queue=output-queue", live.Stdout);
+        Assert.Contains("classify.yaml:3: classify: cannot reach its output", live.Stdout);
+    }
 }
