@@ -11,6 +11,10 @@ var root = new RootCommand("IntelMQ.NET: collect, parse, enrich and deliver secu
     DemoCommand.Create(),
     DumpCommand.Create(),
     QueueCommand.Create(),
+    ConfigCommand.Create(),
+    ConfigtestCommand.Create(),
+    ConnectiontestCommand.Create(),
+    FieldcheckCommand.Create(),
 };
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

@@ -16,7 +16,7 @@ namespace IntelMQ.Cli;
 public static class RunCommand
 {
     public static readonly IReadOnlyList<OptionInfo> Declared = OptionInfo.Of(typeof(RunOptions));
-    static readonly Argument<string> ProgramArg = new("program") { Description = "Our program name (shadowserver-parser) or the IntelMQ module it replaces (intelmq.bots.parsers.shadowserver.parser)." };
+    static readonly Argument<string> ProgramArg = new("program") { Description = "A configured instance (ID of config.d/ID.yaml, or a path to the file), our program name (shadowserver-parser) or the IntelMQ module it replaces (intelmq.bots.parsers.shadowserver.parser)." };
     static readonly Option<string?> Config = new("--config", "-c") { Description = "YAML file with the program's options and run settings (top level or under `parameters:`)." };
     static readonly Option<string[]> Set = new("--set") { Description = "Set an option or run setting: KEY=VALUE, VALUE read as JSON when it parses as JSON. Repeatable; IntelMQ's parameter names work too." };
     static readonly Option<int> WorkerId = new("--worker-id") { Description = "Set by the supervisor of --processes.", Hidden = true };
@@ -36,7 +36,7 @@ public static class RunCommand
 
     public static Command Create()
     {
-        var command = new Command("run", "Run a program: messages from the input channel, results to the output channels, failures to the dump.")
+        var command = new Command("run", "Run a program, or a configured instance (config.d/ID.yaml): messages from the input channel, results to the output channels, failures to the dump.")
         {
             ProgramArg, Config, Set, WorkerId,
         };
@@ -47,8 +47,10 @@ public static class RunCommand
 
     static int Execute(ParseResult parse)
     {
-        var program = Programs.Catalog.Resolve(parse.GetValue(ProgramArg)!);
+        var name = parse.GetValue(ProgramArg)!;
         var values = ConfigValues.Collect(parse.GetValue(Config), parse.GetValue(Set) ?? []);
+        // A configured instance (config.d/ID.yaml) brings its program and values; --config, --set and the flags win.
+        var program = InstanceRun.Apply(name, values) ?? Programs.Catalog.Resolve(name);
         foreach (var key in values.Keys)
             if (OptionBinder.Find(Declared, key) is { Attribute.CommandLineOnly: true } flagOnly)
                 throw new ConfigurationException($"'{key}' is a command-line flag (--{flagOnly.Name.Replace('_', '-')}), not a configuration key.");

@@ -28,6 +28,24 @@ public static partial class Installation
 
     static bool Writable(string directory) => Directory.Exists(directory) && Access(directory, 2 /* W_OK */) == 0;
 
+    /// <summary>
+    /// Where the program instances are configured, one ID.yaml each: <c>$INTELMQ_HOME/etc/config.d</c>; otherwise
+    /// <c>$XDG_CONFIG_HOME/intelmq/config.d</c> or <c>~/.config/intelmq/config.d</c>, unless only the system-wide
+    /// <c>/etc/intelmq/config.d</c> exists.
+    /// </summary>
+    public static string ConfigDirectory
+    {
+        get
+        {
+            if (Environment.GetEnvironmentVariable("INTELMQ_HOME") is { Length: > 0 } home) return Path.Combine(Path.GetFullPath(home), "etc", "config.d");
+            var user = Environment.GetEnvironmentVariable("XDG_CONFIG_HOME") is { Length: > 0 } xdg && Path.IsPathRooted(xdg) ? Path.Combine(xdg, "intelmq", "config.d")
+                : Environment.GetEnvironmentVariable("HOME") is { Length: > 0 } h && Path.IsPathRooted(h) ? Path.Combine(h, ".config", "intelmq", "config.d") : null;
+            return user is not null && (Directory.Exists(user) || !Directory.Exists(SystemConfigDirectory)) ? user : SystemConfigDirectory;
+        }
+    }
+
+    const string SystemConfigDirectory = "/etc/intelmq/config.d";
+
     public static string DumpDirectory => Path.Combine(StateDirectory, "dump");
 
     /// <summary>Where a program's reference data lives (<c>--self-update-db</c> writes it there), shared by its instances.</summary>
