@@ -1,7 +1,9 @@
 using System.Text;
 using IntelMQ.Contract;
 using IntelMQ.Core;
+using IntelMQ.Outputs.Sql;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 
 namespace IntelMQ.Outputs;
 
@@ -36,12 +38,13 @@ public sealed class SqlOutput : IOutput, IHealthCheck, IDisposable
     readonly bool _extraAsJson;
     readonly int _busyTimeout;
     readonly Dictionary<string, SqliteCommand> _inserts = new(StringComparer.Ordinal);
+    readonly PostgresTable? _postgres;
     SqliteConnection? _connection;
 
     public SqlOutput(SqlOutputOptions options, ProgramContext context)
     {
-        if (options.Engine != SqlEngine.Sqlite)
-            throw new ConfigurationException($"sql-output: engine '{options.Engine.ToString().ToLowerInvariant()}' is not supported yet (PostgreSQL comes with the outputs issue); use engine=sqlite, or keep IntelMQ's sql output for now.");
+        if (options.Engine == SqlEngine.Mssql)
+            throw new ConfigurationException("sql-output: engine 'mssql' is not supported; use engine=postgresql or engine=sqlite, or keep IntelMQ's sql output for Microsoft SQL Server.");
         if (options.Table.Length == 0) throw new ConfigurationException("sql-output: option 'table' is empty; give the table's name, e.g. --set table=events.");
         foreach (var field in options.Fields)
             if (field != Extra && !field.StartsWith(ExtraPrefix, StringComparison.Ordinal) && DhoMapping.ToIdf(field) is null)
@@ -59,10 +62,39 @@ public sealed class SqlOutput : IOutput, IHealthCheck, IDisposable
             Pooling = false,
             DefaultTimeout = options.BusyTimeout,
         }.ToString();
+        if (options.Engine == SqlEngine.Postgresql) _postgres = new PostgresTable(PostgresConnectionString(options), options.Table, options.BusyTimeout);
+    }
+
+    static string PostgresConnectionString(SqlOutputOptions options)
+    {
+        var sslMode = options.Sslmode.ToLowerInvariant() switch
+        {
+            "disable" => SslMode.Disable,
+            "allow" => SslMode.Allow,
+            "prefer" => SslMode.Prefer,
+            "require" => SslMode.Require,
+            "verify-ca" => SslMode.VerifyCA,
+            "verify-full" => SslMode.VerifyFull,
+            _ => throw new ConfigurationException($"sql-output: option 'sslmode' is '{options.Sslmode}'; use one of libpq's modes: disable, allow, prefer, require, verify-ca, verify-full."),
+        };
+        return new NpgsqlConnectionStringBuilder
+        {
+            Host = options.Host,
+            Port = options.Port,
+            Database = options.Database,
+            Username = options.User,
+            Password = options.Password.IsEmpty ? null : options.Password.Reveal(),
+            SslMode = sslMode,
+            Timeout = options.ConnectTimeout,
+            CommandTimeout = options.BusyTimeout,
+            Pooling = false,
+            ApplicationName = "intelmq sql-output",
+        }.ToString();
     }
 
     public ValueTask WriteAsync(IReadOnlyList<Event> events, WriteResult[] results, CancellationToken cancellationToken)
     {
+        if (_postgres is not null) return WritePostgresAsync(events, results, cancellationToken);
         var rows = new Row[events.Count];
         for (var i = 0; i < rows.Length; i++) rows[i] = ToRow(events[i]);
         try
@@ -78,10 +110,18 @@ public sealed class SqlOutput : IOutput, IHealthCheck, IDisposable
         return ValueTask.CompletedTask;
     }
 
+    async ValueTask WritePostgresAsync(IReadOnlyList<Event> events, WriteResult[] results, CancellationToken cancellationToken)
+    {
+        var rows = new Row[events.Count];
+        for (var i = 0; i < rows.Length; i++) rows[i] = ToRow(events[i]);
+        await _postgres!.WriteAsync(rows, results, cancellationToken);
+    }
+
     /// <summary>Opens the database and checks that the table is there; throws with what an operator should do.</summary>
     /// <remarks>On a connection of its own, so that a check never runs on the connection a batch is being written on.</remarks>
     public ValueTask CheckAsync(CancellationToken cancellationToken)
     {
+        if (_postgres is not null) return _postgres.CheckAsync(cancellationToken);
         try
         {
             OpenConnection().Dispose();
@@ -196,11 +236,12 @@ public sealed class SqlOutput : IOutput, IHealthCheck, IDisposable
         }
     }
 
-    static object Column(object? value) => value switch
+    object Column(object? value) => value switch
     {
         null => DBNull.Value,
         string or long or double => value,
-        bool b => b ? 1L : 0L, // as Python's sqlite3 stores True and False
+        bool b when _postgres is null => b ? 1L : 0L, // as Python's sqlite3 stores True and False
+        bool => value,
         _ => PythonJson.Text(value),
     };
 
@@ -251,8 +292,12 @@ public sealed class SqlOutput : IOutput, IHealthCheck, IDisposable
         _connection = null;
     }
 
-    public void Dispose() => Close();
+    public void Dispose()
+    {
+        Close();
+        _postgres?.Dispose();
+    }
 
     /// <param name="Key">The columns, joined: rows with the same columns share one prepared INSERT.</param>
-    readonly record struct Row(string Key, string[] Columns, object[] Values);
+    internal readonly record struct Row(string Key, string[] Columns, object[] Values);
 }
