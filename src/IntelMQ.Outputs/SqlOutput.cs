@@ -7,24 +7,30 @@ using Npgsql;
 
 namespace IntelMQ.Outputs;
 
-/// <summary>Inserts events into a database table with IntelMQ's column names, as IntelMQ's sql output does.</summary>
-[Program("sql-output", ProgramKind.Output, "Inserts events into an SQL table (SQLite) with IntelMQ's column names, one transaction per batch.",
+/// <summary>Writes events into a database table with IntelMQ's column names, as IntelMQ's sql output does.</summary>
+[Program("sql-output", ProgramKind.Output, "Writes events into IntelMQ's eventdb table in PostgreSQL (binary COPY) or SQLite, one transaction per batch.",
     Modules = ["intelmq.bots.outputs.sql.output"],
     Options = typeof(SqlOutputOptions),
     Description = """
-        Inserts every event as one row of a table whose columns are IntelMQ's field names ("source.ip",
+        Writes every event as one row of a table whose columns are IntelMQ's field names ("source.ip",
         "classification.type", ...), as IntelMQ's sql output does, so an existing eventdb keeps working: extra is one
         JSON text column (each extra.X its own column with jsondict_as_string=false), raw is base64 as IntelMQ stores
-        it, booleans are 1/0; fields IntelMQ has no name for (event.id) are not written. Only the columns of the fields
-        an event has are named, so the table's defaults fill the rest. engine=sqlite writes to the database file
-        (create its table with the eventdb schema, intelmq_psql_initdb's output); PostgreSQL comes later.
-        A batch is inserted in one transaction with a prepared INSERT per set of columns. When a row is refused (a
-        constraint, a column the table lacks) the batch is inserted again row by row: that event goes to the dump
-        with SQLite's message and the others are written. A locked or busy database, a file that cannot be opened or
-        written and a missing table say nothing about the events: the batch is retried later.
+        it; fields IntelMQ has no name for (event.id) are not written, and a column an event has no field for gets
+        the table's default.
+        engine=postgresql (IntelMQ's default) writes a batch with binary COPY in one transaction into a table or a
+        partitioned table (not a view) created with intelmq_psql_initdb's schema; values are converted to the
+        column types as PostgreSQL reads the literals IntelMQ's INSERT sends. When PostgreSQL refuses a row (a value
+        too long for its column, a constraint, invalid input) the batch is written again under savepoints, split at
+        the line PostgreSQL's error names (or halved when it names none): the refused events go to the dump with
+        PostgreSQL's message, the others are written. A lost connection, a missing table, a timeout or any other
+        error of the server's retries the batch later.
+        engine=sqlite writes to the database file with a prepared INSERT per set of columns; booleans are 1/0; a
+        refused row is found by inserting row by row, with SQLite's message; a locked or busy database, a file that
+        cannot be opened or written and a missing table retry the batch later.
         """,
     FieldsRead = ["*"],
     Examples = [
+        "intelmq run sql-output --set host=db.example.org --set database=intelmq-events --set user=intelmq --set password=secret --set sslmode=require < events.jsonl",
         "intelmq run sql-output --set engine=sqlite --set database=/var/lib/intelmq/events.sqlite < events.jsonl",
         "intelmq run sql-output --set engine=sqlite --set database=events.sqlite --set 'fields=[\"time.source\", \"source.ip\", \"classification.type\", \"extra\"]' < events.jsonl",
     ])]

@@ -28,7 +28,7 @@ public sealed record SqlOutputOptions
     [Option("The database: for postgresql its name, for sqlite the database file, which must exist and hold the table.")]
     public string Database { get; set; } = "intelmq-events";
 
-    [Option("The table (or a view with an INSTEAD OF INSERT trigger) the events are inserted into.")]
+    [Option("The table the events are written into (for sqlite also a view with an INSTEAD OF INSERT trigger; PostgreSQL's COPY needs a table or a partitioned table).")]
     public string Table { get; set; } = "events";
 
     [Option("IntelMQ field names to write (source.ip, extra, raw, ...); empty writes every field the event has.")]
