@@ -1,28 +1,36 @@
 using System.Text;
 using IntelMQ.Contract;
 using IntelMQ.Core;
+using IntelMQ.Outputs.Sql;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 
 namespace IntelMQ.Outputs;
 
-/// <summary>Inserts events into a database table with IntelMQ's column names, as IntelMQ's sql output does.</summary>
-[Program("sql-output", ProgramKind.Output, "Inserts events into an SQL table (SQLite) with IntelMQ's column names, one transaction per batch.",
+/// <summary>Writes events into a database table with IntelMQ's column names, as IntelMQ's sql output does.</summary>
+[Program("sql-output", ProgramKind.Output, "Writes events into IntelMQ's eventdb table in PostgreSQL (binary COPY) or SQLite, one transaction per batch.",
     Modules = ["intelmq.bots.outputs.sql.output"],
     Options = typeof(SqlOutputOptions),
     Description = """
-        Inserts every event as one row of a table whose columns are IntelMQ's field names ("source.ip",
+        Writes every event as one row of a table whose columns are IntelMQ's field names ("source.ip",
         "classification.type", ...), as IntelMQ's sql output does, so an existing eventdb keeps working: extra is one
         JSON text column (each extra.X its own column with jsondict_as_string=false), raw is base64 as IntelMQ stores
-        it, booleans are 1/0; fields IntelMQ has no name for (event.id) are not written. Only the columns of the fields
-        an event has are named, so the table's defaults fill the rest. engine=sqlite writes to the database file
-        (create its table with the eventdb schema, intelmq_psql_initdb's output); PostgreSQL comes later.
-        A batch is inserted in one transaction with a prepared INSERT per set of columns. When a row is refused (a
-        constraint, a column the table lacks) the batch is inserted again row by row: that event goes to the dump
-        with SQLite's message and the others are written. A locked or busy database, a file that cannot be opened or
-        written and a missing table say nothing about the events: the batch is retried later.
+        it; fields IntelMQ has no name for (event.id) are not written, and a column an event has no field for gets
+        the table's default.
+        engine=postgresql (IntelMQ's default) writes a batch with binary COPY in one transaction into a table or a
+        partitioned table (not a view) created with intelmq_psql_initdb's schema; values are converted to the
+        column types as PostgreSQL reads the literals IntelMQ's INSERT sends. When PostgreSQL refuses a row (a value
+        too long for its column, a constraint, invalid input) the batch is written again under savepoints, split at
+        the line PostgreSQL's error names (or halved when it names none): the refused events go to the dump with
+        PostgreSQL's message, the others are written. A lost connection, a missing table, a timeout or any other
+        error of the server's retries the batch later.
+        engine=sqlite writes to the database file with a prepared INSERT per set of columns; booleans are 1/0; a
+        refused row is found by inserting row by row, with SQLite's message; a locked or busy database, a file that
+        cannot be opened or written and a missing table retry the batch later.
         """,
     FieldsRead = ["*"],
     Examples = [
+        "intelmq run sql-output --set host=db.example.org --set database=intelmq-events --set user=intelmq --set password=secret --set sslmode=require < events.jsonl",
         "intelmq run sql-output --set engine=sqlite --set database=/var/lib/intelmq/events.sqlite < events.jsonl",
         "intelmq run sql-output --set engine=sqlite --set database=events.sqlite --set 'fields=[\"time.source\", \"source.ip\", \"classification.type\", \"extra\"]' < events.jsonl",
     ])]
@@ -36,12 +44,13 @@ public sealed class SqlOutput : IOutput, IHealthCheck, IDisposable
     readonly bool _extraAsJson;
     readonly int _busyTimeout;
     readonly Dictionary<string, SqliteCommand> _inserts = new(StringComparer.Ordinal);
+    readonly PostgresTable? _postgres;
     SqliteConnection? _connection;
 
     public SqlOutput(SqlOutputOptions options, ProgramContext context)
     {
-        if (options.Engine != SqlEngine.Sqlite)
-            throw new ConfigurationException($"sql-output: engine '{options.Engine.ToString().ToLowerInvariant()}' is not supported yet (PostgreSQL comes with the outputs issue); use engine=sqlite, or keep IntelMQ's sql output for now.");
+        if (options.Engine == SqlEngine.Mssql)
+            throw new ConfigurationException("sql-output: engine 'mssql' is not supported; use engine=postgresql or engine=sqlite, or keep IntelMQ's sql output for Microsoft SQL Server.");
         if (options.Table.Length == 0) throw new ConfigurationException("sql-output: option 'table' is empty; give the table's name, e.g. --set table=events.");
         foreach (var field in options.Fields)
             if (field != Extra && !field.StartsWith(ExtraPrefix, StringComparison.Ordinal) && DhoMapping.ToIdf(field) is null)
@@ -59,10 +68,39 @@ public sealed class SqlOutput : IOutput, IHealthCheck, IDisposable
             Pooling = false,
             DefaultTimeout = options.BusyTimeout,
         }.ToString();
+        if (options.Engine == SqlEngine.Postgresql) _postgres = new PostgresTable(PostgresConnectionString(options), options.Table, options.BusyTimeout);
+    }
+
+    static string PostgresConnectionString(SqlOutputOptions options)
+    {
+        var sslMode = options.Sslmode.ToLowerInvariant() switch
+        {
+            "disable" => SslMode.Disable,
+            "allow" => SslMode.Allow,
+            "prefer" => SslMode.Prefer,
+            "require" => SslMode.Require,
+            "verify-ca" => SslMode.VerifyCA,
+            "verify-full" => SslMode.VerifyFull,
+            _ => throw new ConfigurationException($"sql-output: option 'sslmode' is '{options.Sslmode}'; use one of libpq's modes: disable, allow, prefer, require, verify-ca, verify-full."),
+        };
+        return new NpgsqlConnectionStringBuilder
+        {
+            Host = options.Host,
+            Port = options.Port,
+            Database = options.Database,
+            Username = options.User,
+            Password = options.Password.IsEmpty ? null : options.Password.Reveal(),
+            SslMode = sslMode,
+            Timeout = options.ConnectTimeout,
+            CommandTimeout = options.BusyTimeout,
+            Pooling = false,
+            ApplicationName = "intelmq sql-output",
+        }.ToString();
     }
 
     public ValueTask WriteAsync(IReadOnlyList<Event> events, WriteResult[] results, CancellationToken cancellationToken)
     {
+        if (_postgres is not null) return WritePostgresAsync(events, results, cancellationToken);
         var rows = new Row[events.Count];
         for (var i = 0; i < rows.Length; i++) rows[i] = ToRow(events[i]);
         try
@@ -78,10 +116,18 @@ public sealed class SqlOutput : IOutput, IHealthCheck, IDisposable
         return ValueTask.CompletedTask;
     }
 
+    async ValueTask WritePostgresAsync(IReadOnlyList<Event> events, WriteResult[] results, CancellationToken cancellationToken)
+    {
+        var rows = new Row[events.Count];
+        for (var i = 0; i < rows.Length; i++) rows[i] = ToRow(events[i]);
+        await _postgres!.WriteAsync(rows, results, cancellationToken);
+    }
+
     /// <summary>Opens the database and checks that the table is there; throws with what an operator should do.</summary>
     /// <remarks>On a connection of its own, so that a check never runs on the connection a batch is being written on.</remarks>
     public ValueTask CheckAsync(CancellationToken cancellationToken)
     {
+        if (_postgres is not null) return _postgres.CheckAsync(cancellationToken);
         try
         {
             OpenConnection().Dispose();
@@ -196,11 +242,12 @@ public sealed class SqlOutput : IOutput, IHealthCheck, IDisposable
         }
     }
 
-    static object Column(object? value) => value switch
+    object Column(object? value) => value switch
     {
         null => DBNull.Value,
         string or long or double => value,
-        bool b => b ? 1L : 0L, // as Python's sqlite3 stores True and False
+        bool b when _postgres is null => b ? 1L : 0L, // as Python's sqlite3 stores True and False
+        bool => value,
         _ => PythonJson.Text(value),
     };
 
@@ -251,8 +298,12 @@ public sealed class SqlOutput : IOutput, IHealthCheck, IDisposable
         _connection = null;
     }
 
-    public void Dispose() => Close();
+    public void Dispose()
+    {
+        Close();
+        _postgres?.Dispose();
+    }
 
     /// <param name="Key">The columns, joined: rows with the same columns share one prepared INSERT.</param>
-    readonly record struct Row(string Key, string[] Columns, object[] Values);
+    internal readonly record struct Row(string Key, string[] Columns, object[] Values);
 }
