@@ -26,11 +26,29 @@ public static class DhoEvent
     public static string Path(string dho) =>
         DhoMapping.ToIdf(dho) ?? throw new InvalidFieldException(dho, $"unknown field '{dho}': it is not an IntelMQ field (extra.* takes any name)");
 
+    // IntelMQ's sanitiser rewrites these old spellings (its docs/dev/data-format.md); Core stores only the current ones.
+    static readonly Dictionary<string, string> LegacyTypes = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["botnet drone"] = "infected-system", ["ids alert"] = "ids-alert", ["c&c"] = "c2-server", ["c2server"] = "c2-server",
+        ["infected system"] = "infected-system", ["malware configuration"] = "malware-configuration", ["leak"] = "data-leak",
+        ["vulnerable client"] = "vulnerable-system", ["vulnerable service"] = "vulnerable-system", ["ransomware"] = "infected-system",
+        ["unknown"] = "undetermined", ["unauthorised-information-access"] = "unauthorised-information-access",
+    };
+
+    static readonly Dictionary<string, string> LegacyTaxonomies = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["abusive content"] = "abusive-content", ["information gathering"] = "information-gathering",
+        ["intrusion attempts"] = "intrusion-attempts", ["malicious code"] = "malicious-code",
+    };
+
     /// <summary>Adds a value under its IntelMQ name; an empty value is skipped (or, overwriting, removes the field).</summary>
     /// <exception cref="InvalidFieldException">The field is unknown, set already (without overwrite), or refuses the value.</exception>
     public static void Add(Event ev, string dho, object? value, bool overwrite = false)
     {
         var path = Path(dho);
+        if (value is System.Text.Json.JsonElement element) value = FieldNormalizer.Unwrap(element);
+        if (value is string text && (dho == "classification.type" ? LegacyTypes : dho == "classification.taxonomy" ? LegacyTaxonomies : null) is { } legacy
+            && legacy.TryGetValue(text, out var current)) value = current;
         if (IsEmpty(value))
         {
             if (overwrite) ev.Remove(path);
@@ -42,9 +60,15 @@ public static class DhoEvent
     /// <summary>Like <see cref="Add"/>, but false where Add would throw.</summary>
     public static bool TryAdd(Event ev, string dho, object? value, bool overwrite = false)
     {
-        if (DhoMapping.ToIdf(dho) is not { } path) return false;
-        if (IsEmpty(value)) return true;
-        return ev.TryAdd(path, value, overwrite);
+        try
+        {
+            Add(ev, dho, value, overwrite);
+            return true;
+        }
+        catch (InvalidFieldException)
+        {
+            return false;
+        }
     }
 
     /// <summary>True when the event has the field of this IntelMQ name.</summary>
