@@ -145,6 +145,8 @@ public static class OptionBinder
             _ => System.Convert.ToString(v, CultureInfo.InvariantCulture) ?? "",
         };
         if (value is IEnumerable<KeyValuePair<string, object?>> pairs) return pairs.ToDictionary(p => p.Key, p => Text(p.Value), StringComparer.Ordinal);
+        // A list of mappings (IntelMQ's URLhaus feed writes type_translation so) is their union.
+        if (value is string[] list) return list.SelectMany(item => ToMap(item, wrong)).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
         if (value is not string text) throw new ConfigurationException(wrong());
         if (string.IsNullOrWhiteSpace(text)) return new Dictionary<string, string>(StringComparer.Ordinal);
         try

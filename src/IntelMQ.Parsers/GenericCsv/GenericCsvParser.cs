@@ -12,7 +12,7 @@ namespace IntelMQ.Parsers.GenericCsv;
 /// report line by line; a row that fails goes to the dump as it came, with its line number, and the rest go on.
 /// </summary>
 [Program("generic-csv-parser", ProgramKind.Parser, "Parses any CSV or otherwise delimited feed, its columns mapped to fields by configuration.",
-    Modules = ["intelmq.bots.parsers.generic.parser_csv"],
+    Modules = ["intelmq.bots.parsers.generic.parser_csv", "intelmq.bots.parsers.generic.csv_parser"],
     Options = typeof(GenericCsvParserOptions),
     Description = """
         Reads delimited text (comma, tab, space, ...) with Python's CSV rules and emits one event per row, each cell going to the
@@ -52,7 +52,8 @@ public sealed class GenericCsvParser : IParser
             throw new ConfigurationException($"{Program}: option 'columns' is required: the field of each column in order, e.g. [\"source.ip\", \"__IGNORE__\", \"source.url\"].");
         _columns = new ColumnMapping(Program, _options.Columns, _options.ColumnRegexSearch, _options.TimeFormat, _options.DefaultUrlProtocol,
             _options.DataType, _options.TypeTranslation, _options.ColumnsRequired);
-        var delimiter = _options.Delimiter == "\\t" ? "\t" : _options.Delimiter;
+        // IntelMQ's University of Toulouse feed sets delimiter 'false' for its one-cell lines: no delimiter.
+        var delimiter = _options.Delimiter switch { "\\t" => "\t", "false" => "\0", var d => d };
         if (delimiter.Length != 1) throw new ConfigurationException($"{Program}: option 'delimiter' must be one character, got '{_options.Delimiter}'.");
         _delimiter = delimiter[0];
         _skip = _options.SkipHeader?.Trim().ToLowerInvariant() switch
@@ -94,6 +95,7 @@ public sealed class GenericCsvParser : IParser
                 output.Reject($"line {start}", line, new InvalidDataException($"the line is longer than max_line_size ({_options.MaxLineSize} characters)"));
                 continue;
             }
+            if (line.Contains('\0')) line = line.Replace("\0", "", StringComparison.Ordinal); // IntelMQ removes NUL characters
             if (IsCommentOrBlank(line)) continue;
             if (header.Count < _skip)
             {

@@ -19,7 +19,7 @@ public sealed record GenericCsvParserOptions : DhoParserOptions
     [Option("Prefixed to a URL cell that has no scheme (http://).")]
     public string? DefaultUrlProtocol { get; set; }
 
-    [Option("The character between cells (\\t for tabs).")]
+    [Option("The character between cells (\\t for tabs; false for none: each line is one cell).")]
     public string Delimiter { get; set; } = ",";
 
     [Option("Lines to skip at the start, after comments and blank lines (true is 1, false 0); they are kept at the head of each event's event.original.")]
