@@ -24,6 +24,7 @@ public sealed class CorpusTests
     [InlineData("intelmq-tests/parsers/microsoft-bingmurls")]
     [InlineData("intelmq-tests/parsers/hibp-callback")]
     [InlineData("intelmq-tests/parsers/github_feed")]
+    [InlineData("intelmq-tests/parsers/spamhaus-cert")]
     public async Task Conformance_fixtures_pass(string folder)
     {
         Assert.SkipUnless(File.Exists("/usr/bin/python3") || File.Exists("/usr/local/bin/python3") || Environment.GetEnvironmentVariable("PATH")!.Split(':').Any(d => File.Exists(Path.Combine(d, "python3"))),
