@@ -121,6 +121,7 @@ public static class OptionBinder
                 string[] list when target == typeof(string[]) => list,
                 string s when target == typeof(string[]) => s.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries),
                 string s when target.IsEnum && Enum.TryParse(target, s, ignoreCase: true, out var parsed) => parsed,
+                _ when target == typeof(IReadOnlyDictionary<string, string>) => ToMap(value, Wrong),
                 _ => throw new ConfigurationException(Wrong()),
             };
             if (result is int or long or double && System.Convert.ToDouble(result, CultureInfo.InvariantCulture) is var n
@@ -131,6 +132,39 @@ public static class OptionBinder
         catch (Exception ex) when (ex is FormatException or InvalidCastException or OverflowException)
         {
             throw new ConfigurationException(Wrong());
+        }
+    }
+
+    // IntelMQ takes a mapping as a YAML/JSON object or as a string holding a JSON object (type_translation); "" is an empty one.
+    static IReadOnlyDictionary<string, string> ToMap(object value, Func<string> wrong)
+    {
+        static string Text(object? v) => v switch
+        {
+            null => "",
+            string s => s,
+            string[] list => string.Join(",", list),
+            bool b => b ? "true" : "false",
+            _ => System.Convert.ToString(v, CultureInfo.InvariantCulture) ?? "",
+        };
+        if (value is IEnumerable<KeyValuePair<string, object?>> pairs) return pairs.ToDictionary(p => p.Key, p => Text(p.Value), StringComparer.Ordinal);
+        // A list of mappings (IntelMQ's URLhaus feed writes type_translation so) is their union.
+        if (value is string[] list) return list.SelectMany(item => ToMap(item, wrong)).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+        if (value is not string text) throw new ConfigurationException(wrong());
+        if (string.IsNullOrWhiteSpace(text)) return new Dictionary<string, string>(StringComparer.Ordinal);
+        try
+        {
+            using var doc = JsonDocument.Parse(text);
+            if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new ConfigurationException(wrong());
+            return doc.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.ValueKind switch
+            {
+                JsonValueKind.String => p.Value.GetString()!,
+                JsonValueKind.Null => "",
+                _ => p.Value.GetRawText(),
+            }, StringComparer.Ordinal);
+        }
+        catch (JsonException)
+        {
+            throw new ConfigurationException(wrong());
         }
     }
 

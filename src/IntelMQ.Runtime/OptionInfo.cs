@@ -15,6 +15,7 @@ public sealed record OptionInfo(string Name, IReadOnlyList<string> Aliases, Type
         var t when t == typeof(int) || t == typeof(long) => "integer",
         var t when t == typeof(double) => "number",
         var t when t == typeof(string[]) => "list of strings",
+        var t when t == typeof(IReadOnlyDictionary<string, string>) => "map",
         var t when t.IsEnum => string.Join(" | ", Enum.GetNames(t).Select(n => n.ToLowerInvariant())),
         var t => t.Name,
     };

@@ -119,14 +119,17 @@ public static class ProgramSchema
                 _ when type == typeof(double) => "number",
                 // The binder splits a text at commas too.
                 _ when type == typeof(string[]) => "array",
+                // A mapping; IntelMQ also takes it as a string holding a JSON object.
+                _ when type == typeof(IReadOnlyDictionary<string, string>) => "object",
                 _ => throw new InvalidOperationException($"option {option.Name}: no JSON Schema type for {type.Name}."),
             };
-            var types = json == "array" ? new JsonArray("array", "string") : new JsonArray(json);
+            var types = json is "array" or "object" ? new JsonArray(json, "string") : new JsonArray(json);
             foreach (var also in option.Attribute.AlsoAccepts)
                 if (!types.Any(t => t!.GetValue<string>() == also)) types.Add(also);
             if (nullable) types.Add("null");
             schema["type"] = types.Count == 1 ? json : types;
             if (json == "array" || option.Attribute.AlsoAccepts.Contains("array")) schema["items"] = new JsonObject { ["type"] = "string" };
+            if (json == "object") schema["additionalProperties"] = new JsonObject { ["type"] = new JsonArray("string", "number", "boolean", "null") };
         }
         if (option.Attribute.Min != double.MinValue) schema["minimum"] = Number(option.Attribute.Min);
         if (option.Attribute.Max != double.MaxValue) schema["maximum"] = Number(option.Attribute.Max);

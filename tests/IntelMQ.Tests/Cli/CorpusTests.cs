@@ -32,6 +32,22 @@ public sealed class CorpusTests
     [InlineData("intelmq-tests/parsers/fireeye")]
     [InlineData("intelmq-tests/parsers/fraunhofer-dga")]
     [InlineData("intelmq-tests/experts/taxonomy")]
+    [InlineData("intelmq-tests/parsers/generic-csv")]
+    [InlineData("intelmq-tests/parsers/json")]
+    [InlineData("intelmq-tests/parsers/key_value")]
+    [InlineData("intelmq-tests/parsers/openphish")]
+    [InlineData("intelmq-tests/parsers/openphish-commercial")]
+    [InlineData("intelmq-tests/parsers/vxvault")]
+    [InlineData("intelmq-tests/parsers/malwarepatrol-dansguardian")]
+    [InlineData("intelmq-tests/parsers/spamhaus-drop")]
+    [InlineData("intelmq-tests/parsers/surbl")]
+    [InlineData("intelmq-tests/parsers/turris")]
+    [InlineData("intelmq-tests/parsers/zoneh")]
+    [InlineData("intelmq-tests/parsers/phishtank")]
+    [InlineData("intelmq-tests/parsers/microsoft-bingmurls")]
+    [InlineData("intelmq-tests/parsers/hibp-callback")]
+    [InlineData("intelmq-tests/parsers/github_feed")]
+    [InlineData("intelmq-tests/parsers/spamhaus-cert")]
     public async Task Conformance_fixtures_pass(string folder)
     {
         Assert.SkipUnless(File.Exists("/usr/bin/python3") || File.Exists("/usr/local/bin/python3") || Environment.GetEnvironmentVariable("PATH")!.Split(':').Any(d => File.Exists(Path.Combine(d, "python3"))),
