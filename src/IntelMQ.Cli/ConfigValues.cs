@@ -66,12 +66,5 @@ public static class ConfigValues
     /// <summary>Keys of a config file that name channels rather than options: <c>input: URI</c>, <c>output: URI | [URI...] | {PATH: URI | [URI...]}</c>.</summary>
     public static readonly string[] ChannelKeys = ["input", "output"];
 
-    static object? ToValue(YamlNode node) => node switch
-    {
-        YamlScalarNode { Value: null or "~" or "null" } s when s.Style == ScalarStyle.Plain => null,
-        YamlScalarNode s => s.Value,
-        YamlSequenceNode seq => seq.Children.Select(c => (c as YamlScalarNode)?.Value ?? c.ToString()).ToArray(),
-        YamlMappingNode map => map.Children.ToDictionary(c => ((YamlScalarNode)c.Key).Value!, c => ToValue(c.Value), StringComparer.Ordinal),
-        _ => throw new ConfigurationException($"unexpected YAML at line {node.Start.Line}."),
-    };
+    static object? ToValue(YamlNode node) => Runtime.Configuration.InstanceLoader.ToValue(node);
 }

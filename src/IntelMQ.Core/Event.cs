@@ -27,6 +27,7 @@ public sealed class Event
     Dictionary<string, int>? _index;
     // The stable id derived from the fields as they are, until one it is derived from changes.
     string? _stableId;
+    string? _derivedId; // the id AssignStableId set: still the derived one after an expert changed an identifying field
 
     public Event(MessageKind kind = MessageKind.Event, FieldCatalogue? catalogue = null)
     {
@@ -46,6 +47,7 @@ public sealed class Event
         _filterHigh = other._filterHigh;
         if (other._index is not null) _index = new Dictionary<string, int>(other._index, StringComparer.Ordinal);
         _stableId = other._stableId;
+        _derivedId = other._derivedId;
     }
 
     /// <summary>A new event with a fresh <c>event.id</c>.</summary>
@@ -232,7 +234,14 @@ public sealed class Event
     /// Sets <c>event.id</c> to <see cref="StableId"/>, replacing any id: a parser calls it once an event is complete
     /// (with <c>event.original</c>); readers call it for an event that comes without an id. An id once set is kept.
     /// </summary>
-    public void AssignStableId() => Set(new Entry(IdField, StableId(), Catalogue.Resolve(IdField).Placement));
+    public void AssignStableId()
+    {
+        _derivedId = StableId();
+        Set(new Entry(IdField, _derivedId, Catalogue.Resolve(IdField).Placement));
+    }
+
+    /// <summary>Whether <paramref name="id"/> is derived from this event (now, or when it was assigned), not given from outside.</summary>
+    public bool IsDerivedId(string id) => id == _derivedId || id == StableId();
 
     /// <summary>
     /// The id derived from this event's content (docs/idf.md, "Event identity"): a UUIDv5 over <c>feed.provider</c>,

@@ -442,8 +442,9 @@ public static class EventJson
             var value = entry.Value;
             switch (entry.Key)
             {
-                // IntelMQ has no event id: the reader derives the stable id again, and only another id is written.
-                case Event.IdField when value is not string id || id == ev.StableId():
+                // IntelMQ has no event id: a derived one is left out (a reader derives it again), so that our DHO is IntelMQ's
+                // byte for byte even after an expert filled an identifying field; only an id given from outside is written.
+                case Event.IdField when value is not string id || ev.IsDerivedId(id):
                     continue;
                 case Event.OriginalField when value is string or Event.JoinedText:
                     if (withRaw) WriteRaw(writer, value);

@@ -103,7 +103,8 @@ public static class InstanceLoader
     {
         YamlScalarNode { Value: null or "~" or "null" or "" } s when s.Style == ScalarStyle.Plain => null,
         YamlScalarNode s => s.Value,
-        YamlSequenceNode seq => seq.Children.Select(c => (c as YamlScalarNode)?.Value ?? c.ToString()).ToArray(),
+        // A list of mappings (URLhaus's type_translation) becomes a list of JSON objects, as the binder reads them.
+        YamlSequenceNode seq => seq.Children.Select(c => (c as YamlScalarNode)?.Value ?? System.Text.Json.JsonSerializer.Serialize(ToValue(c))).ToArray(),
         YamlMappingNode map => map.Children.ToDictionary(c => Key(c.Key), c => ToValue(c.Value), StringComparer.Ordinal),
         _ => node.ToString(),
     };

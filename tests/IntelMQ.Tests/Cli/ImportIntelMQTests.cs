@@ -18,7 +18,7 @@ public sealed class ImportIntelMQTests : IDisposable
     {
         var import = _intelmq.Run("", "config", "import-intelmq", SharedRuntime);
         Assert.Equal(0, import.ExitCode);
-        Assert.Contains("intelmq.bots.experts.url.expert is not available", import.Stdout);
+        Assert.Contains("intelmq.bots.experts.cymru_whois.expert is not available", import.Stdout);
         Assert.Contains("hierarchical_output: not an option of file-output", import.Stdout);
         foreach (var check in new[] { "configtest", "connectiontest", "fieldcheck" })
         {
@@ -30,7 +30,7 @@ public sealed class ImportIntelMQTests : IDisposable
         Assert.Contains("input: redis://127.0.0.1:6379/2?queue=taxonomy-expert-queue", taxonomy);
         Assert.Contains("redis://127.0.0.1:6379/2?queue=url-expert-queue", taxonomy);
         var collector = File.ReadAllText(_intelmq.PathOf("etc/config.d/feodo-tracker-collector.yaml"));
-        Assert.Contains("enabled: false", collector);
+        Assert.Contains("program: http-collector", collector);
         Assert.Contains("run_mode: interval", collector);
         Assert.Contains("interval: 86400", collector);
     }

@@ -144,4 +144,21 @@ public sealed class InstanceLoaderTests : IDisposable
         var problem = Single(Load("x", "program: taxonomy-expert\noptions:\n  batch_size: 10\n").Problems);
         Assert.Contains("write `batch_size:` at the top level", problem.Message);
     }
+
+    [Fact]
+    public void A_list_of_mappings_binds_to_a_map_option_as_IntelMQs_feed_list_writes_type_translation()
+    {
+        var (instance, problems) = Load("urlhaus", """
+            program: intelmq.bots.parsers.generic.parser_csv
+            options:
+              columns: [time.source, source.url]
+              type_translation:
+                - malware_download: malware-distribution
+                - phishing: phishing
+            """);
+        Assert.DoesNotContain(problems, p => !p.IsWarning);
+        var options = (IntelMQ.Parsers.GenericCsv.GenericCsvParserOptions)OptionBinder.Bind(instance!.Program!, instance.Options)!;
+        Assert.Equal("malware-distribution", options.TypeTranslation!["malware_download"]);
+        Assert.Equal("phishing", options.TypeTranslation["phishing"]);
+    }
 }
