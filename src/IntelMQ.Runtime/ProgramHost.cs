@@ -30,8 +30,8 @@ public sealed class ProgramHost : IAsyncDisposable
         _context = context;
         _console = context.Log;
         _progress = _console == Console.Error && !Console.IsErrorRedirected && !host.Daemon;
-        CheckPaths(host);
         _component = host.Program.Create(host.Options, host.Context);
+        CheckPaths(host, _component);
         _dump = new DumpWriter(host.DumpPath, host.ProgramId);
     }
 
@@ -42,9 +42,10 @@ public sealed class ProgramHost : IAsyncDisposable
     public Action<RunCounters, TimeSpan>? Observer { get; init; }
 
     // A path name the program never emits is a typo (`_defualt=`) that would send nothing anywhere.
-    static void CheckPaths(HostOptions host)
+    static void CheckPaths(HostOptions host, object component)
     {
-        var known = host.Program.Declaration.Paths.Prepend(Paths.Default).Concat(host.DropPath is { } drop ? [drop] : []).ToList();
+        var known = host.Program.Declaration.Paths.Prepend(Paths.Default).Concat(host.DropPath is { } drop ? [drop] : [])
+            .Concat(component is IDeclaresPaths configured ? configured.DeclaredPaths : []).ToList();
         foreach (var path in host.Outputs.Keys.Where(p => !known.Contains(p)))
         {
             var hint = OptionBinder.Suggest(path, known);

@@ -48,6 +48,13 @@ public sealed class CorpusTests
     [InlineData("intelmq-tests/parsers/hibp-callback")]
     [InlineData("intelmq-tests/parsers/github_feed")]
     [InlineData("intelmq-tests/parsers/spamhaus-cert")]
+    [InlineData("intelmq-tests/experts/asn_lookup")]
+    [InlineData("intelmq-tests/experts/csv_converter")]
+    [InlineData("intelmq-tests/experts/domain_suffix")]
+    [InlineData("intelmq-tests/experts/domain_valid")]
+    [InlineData("intelmq-tests/experts/recordedfuture_iprisk")]
+    [InlineData("intelmq-tests/experts/tor_nodes")]
+    [InlineData("intelmq-tests/experts/threshold")]
     public async Task Conformance_fixtures_pass(string folder)
     {
         Assert.SkipUnless(File.Exists("/usr/bin/python3") || File.Exists("/usr/local/bin/python3") || Environment.GetEnvironmentVariable("PATH")!.Split(':').Any(d => File.Exists(Path.Combine(d, "python3"))),

@@ -6,11 +6,17 @@ namespace IntelMQ.Tests.Experts;
 public sealed class EventCollector : IEmitter
 {
     public List<Event> Events { get; } = [];
+    /// <summary>The path of each event in <see cref="Events"/>, in the same order.</summary>
+    public List<string> Paths { get; } = [];
     public List<(Event Event, string Reason)> Dropped { get; } = [];
 
     public void Emit(Event ev, string path = IntelMQ.Contract.Paths.Default)
     {
-        lock (Events) Events.Add(ev);
+        lock (Events)
+        {
+            Events.Add(ev);
+            Paths.Add(path);
+        }
     }
 
     public void Reject(string position, string content, Exception error) => throw new InvalidOperationException($"unexpected reject at {position}: {error.Message}");

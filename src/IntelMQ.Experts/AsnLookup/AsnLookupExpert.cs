@@ -1,0 +1,50 @@
+using System.Net;
+using IntelMQ.Contract;
+using IntelMQ.Core;
+using IntelMQ.Experts.Common;
+
+namespace IntelMQ.Experts.AsnLookup;
+
+/// <summary>Fills AS number and network from a local prefix table, as IntelMQ's asn_lookup expert does.</summary>
+[Program("asn-lookup-expert", ProgramKind.Expert, "Fills source/destination AS number and network from a local RouteViews prefix table (pyasn ipasn format).",
+    Modules = ["intelmq.bots.experts.asn_lookup.expert"],
+    Options = typeof(AsnLookupExpertOptions),
+    ReferenceData = typeof(PrefixTableUpdater),
+    Description = """
+        Looks up source.ip and destination.ip in the longest-prefix table and writes asn (IDF as.number) and network.
+        The table is read once at start; each lookup is a few hash probes. Fields already set are kept unless
+        overwrite=true; an address no prefix covers leaves the event unchanged. `--self-update-db` downloads the
+        table from database_url, checks that it parses, and swaps it in.
+        """,
+    FieldsRead = ["source.ip", "destination.ip"],
+    FieldsWritten = ["source.as.number", "source.network", "destination.as.number", "destination.network"],
+    Examples = ["intelmq run asn-lookup-expert --set database=/var/lib/intelmq/ipasn.dat < events.jsonl"])]
+public sealed class AsnLookupExpert : IExpert
+{
+    public const string FileName = "ipasn.dat";
+    static readonly string[] Sides = ["source", "destination"];
+
+    readonly PrefixTable _table;
+    readonly bool _overwrite;
+
+    public AsnLookupExpert(AsnLookupExpertOptions options, ProgramContext context)
+    {
+        var path = DatabasePath(options, context);
+        _table = PrefixTable.Parse(TextFile.ReadLines("asn-lookup-expert", "database", path), path!);
+        _overwrite = options.Overwrite;
+    }
+
+    public void Process(Event ev, IEmitter output)
+    {
+        foreach (var side in Sides)
+            if (ev[side + ".ip"] is string ip && IPAddress.TryParse(ip, out var address) && _table.Lookup(address) is var (asn, network))
+            {
+                ev.TryAdd(side + ".as.number", asn, _overwrite);
+                ev.TryAdd(side + ".network", network, _overwrite);
+            }
+        output.Emit(ev);
+    }
+
+    internal static string? DatabasePath(AsnLookupExpertOptions options, ProgramContext context) =>
+        options.Database.Length > 0 ? options.Database : context.DataDirectory is { } dir ? Path.Combine(dir, FileName) : null;
+}

@@ -1,0 +1,32 @@
+using IntelMQ.Core;
+using IntelMQ.Experts.Threshold;
+
+namespace IntelMQ.Tests.Experts;
+
+public sealed class ThresholdExpertTests
+{
+    [Fact]
+    public void Only_the_event_reaching_the_threshold_passes_with_its_count()
+    {
+        var expert = new ThresholdExpert(new ThresholdExpertOptions { FilterKeys = ["source.ip"], Threshold = 3, Timeout = 60, AddKeys = """{"comment": "many"}""" }, ProgramContext.Default);
+        var output = new EventCollector();
+
+        for (var i = 0; i < 5; i++)
+        {
+            var ev = Event.Create();
+            ev.Add("source.ip", "192.0.2.1");
+            ev.Add("destination.port", (long)(1000 + i));
+            expert.Process(ev, output);
+        }
+
+        var passed = Assert.Single(output.Events);
+        Assert.Equal(3L, passed["custom.count"]);
+        Assert.Equal(1002L, passed["destination.port"]);
+        Assert.Equal("many", passed["comment"]);
+        Assert.Equal(4, output.Dropped.Count);
+    }
+
+    [Fact]
+    public void Add_keys_that_is_not_an_object_is_refused() =>
+        Assert.Throws<ConfigurationException>(() => new ThresholdExpert(new ThresholdExpertOptions { AddKeys = "[1]" }, ProgramContext.Default));
+}
