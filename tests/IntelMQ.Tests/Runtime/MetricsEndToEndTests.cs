@@ -32,8 +32,9 @@ public sealed class MetricsEndToEndTests : IDisposable
             try { return (await http.GetAsync("/health", cancel.Token)).IsSuccessStatusCode; }
             catch (HttpRequestException) { return false; }
         }, cancel.Token);
-        // Redis comes up only now: until then the daemon retries its outputs.
-        Thread.Sleep(2_000);
+        // Redis comes up only once the daemon has found it down and counted a retry (a fixed wait raced a slow start).
+        await Eventually.WaitForAsync("a retry while Redis is down", async () =>
+            Value(await http.GetStringAsync("/metrics", cancel.Token), "intelmq_retries_total") >= 1, cancel.Token);
         using var redis = RedisServer.StartOn(redisPort);
         await Eventually.WaitForAsync("5 events in Redis", () => redis.Required().Client.ListLength("out") == 5, cancel.Token);
         string metrics = "";
