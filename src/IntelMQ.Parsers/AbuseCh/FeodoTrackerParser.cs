@@ -28,7 +28,7 @@ public sealed class FeodoTrackerParser : IParser
         {
             try
             {
-                output.EmitParsed(Build(report, record), PythonJson.DumpsInList(record));
+                output.EmitParsed(Build(report, record), PythonJson.DumpsAsList(record));
             }
             catch (Exception ex) when (BadInput.Is(ex))
             {

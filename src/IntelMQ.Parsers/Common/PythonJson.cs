@@ -6,90 +6,110 @@ using IntelMQ.Core;
 namespace IntelMQ.Parsers.Common;
 
 /// <summary>
-/// Writes JSON as Python's <c>json.dumps</c> does with its defaults (", " and ": " separators, non-ASCII escaped,
-/// floats as repr), which is how IntelMQ writes the raw text of a record taken from a JSON report.
+/// JSON text as Python's <c>json.dumps</c> writes it (", " and ": " separators, non-ASCII escaped, floats as Python
+/// prints them): IntelMQ's JSON parsers put a record so written into raw, and events must carry the same text.
+/// Iterative, so a deep document cannot exhaust the stack.
 /// </summary>
 public static class PythonJson
 {
+    /// <summary>The element as <c>json.dumps(value, sort_keys=sortKeys)</c> writes it.</summary>
     public static string Dumps(JsonElement value, bool sortKeys = false)
     {
-        var text = new StringBuilder();
-        Write(text, value, sortKeys, 0);
-        return text.ToString();
+        var sb = new StringBuilder();
+        Write(sb, value, sortKeys);
+        return sb.ToString();
     }
 
-    /// <summary>A one-element list holding <paramref name="value"/>, as IntelMQ writes a record of a JSON list.</summary>
-    public static string DumpsInList(JsonElement value, bool sortKeys = false)
+    /// <summary>A list of one element, as IntelMQ's JSON parsers write a record's raw: <c>json.dumps([value])</c>.</summary>
+    public static string DumpsAsList(JsonElement value, bool sortKeys = false)
     {
-        var text = new StringBuilder("[");
-        Write(text, value, sortKeys, 0);
-        return text.Append(']').ToString();
+        var sb = new StringBuilder("[");
+        Write(sb, value, sortKeys);
+        return sb.Append(']').ToString();
     }
 
-    // Depth is bounded by the reader's MaxDepth; the guard keeps the writer safe on its own.
-    static void Write(StringBuilder text, JsonElement value, bool sortKeys, int depth)
+    static void Write(StringBuilder sb, JsonElement root, bool sortKeys)
     {
-        if (depth > 64) throw new InvalidDataException("the JSON is nested deeper than 64 levels");
-        switch (value.ValueKind)
+        // A stack of pending items: an element to write, or a literal to append.
+        var work = new Stack<(JsonElement Element, string? Literal)>();
+        work.Push((root, null));
+        while (work.Count > 0)
         {
-            case JsonValueKind.Object:
-                text.Append('{');
-                var first = true;
-                IEnumerable<JsonProperty> properties = value.EnumerateObject();
-                if (sortKeys) properties = properties.OrderBy(p => p.Name, StringComparer.Ordinal);
-                foreach (var property in properties)
-                {
-                    if (!first) text.Append(", ");
-                    first = false;
-                    WriteString(text, property.Name);
-                    text.Append(": ");
-                    Write(text, property.Value, sortKeys, depth + 1);
-                }
-                text.Append('}');
-                break;
-            case JsonValueKind.Array:
-                text.Append('[');
-                var i = 0;
-                foreach (var item in value.EnumerateArray())
-                {
-                    if (i++ > 0) text.Append(", ");
-                    Write(text, item, sortKeys, depth + 1);
-                }
-                text.Append(']');
-                break;
-            case JsonValueKind.String:
-                WriteString(text, value.GetString()!);
-                break;
-            case JsonValueKind.Number:
-                var raw = value.GetRawText();
-                text.Append(raw.AsSpan().IndexOfAny(".eE") >= 0 ? PythonFloat.Format(double.Parse(raw, CultureInfo.InvariantCulture)) : raw);
-                break;
-            case JsonValueKind.True: text.Append("true"); break;
-            case JsonValueKind.False: text.Append("false"); break;
-            default: text.Append("null"); break;
-        }
-    }
-
-    static void WriteString(StringBuilder text, string s)
-    {
-        text.Append('"');
-        foreach (var c in s)
-        {
-            switch (c)
+            var (element, literal) = work.Pop();
+            if (literal is not null)
             {
-                case '"': text.Append("\\\""); break;
-                case '\\': text.Append("\\\\"); break;
-                case '\n': text.Append("\\n"); break;
-                case '\r': text.Append("\\r"); break;
-                case '\t': text.Append("\\t"); break;
-                case '\b': text.Append("\\b"); break;
-                case '\f': text.Append("\\f"); break;
+                sb.Append(literal);
+                continue;
+            }
+            switch (element.ValueKind)
+            {
+                case JsonValueKind.Object:
+                    var properties = element.EnumerateObject().ToList();
+                    if (sortKeys) properties.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
+                    sb.Append('{');
+                    work.Push((default, "}"));
+                    for (var i = properties.Count - 1; i >= 0; i--)
+                    {
+                        work.Push((properties[i].Value, null));
+                        work.Push((default, (i > 0 ? ", " : "") + Quote(properties[i].Name) + ": "));
+                    }
+                    break;
+                case JsonValueKind.Array:
+                    var items = element.EnumerateArray().ToList();
+                    sb.Append('[');
+                    work.Push((default, "]"));
+                    for (var i = items.Count - 1; i >= 0; i--)
+                    {
+                        work.Push((items[i], null));
+                        if (i > 0) work.Push((default, ", "));
+                    }
+                    break;
+                case JsonValueKind.String:
+                    sb.Append(Quote(element.GetString()!));
+                    break;
+                case JsonValueKind.Number:
+                    sb.Append(Number(element));
+                    break;
+                case JsonValueKind.True:
+                    sb.Append("true");
+                    break;
+                case JsonValueKind.False:
+                    sb.Append("false");
+                    break;
                 default:
-                    if (c < 0x20 || c > 0x7e) text.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
-                    else text.Append(c);
+                    sb.Append("null");
                     break;
             }
         }
-        text.Append('"');
+    }
+
+    // Python keeps an integer's digits and prints a float by repr (1.5, 100000.0, 1e+16).
+    static string Number(JsonElement number)
+    {
+        var raw = number.GetRawText();
+        if (raw.AsSpan().IndexOfAny(".eE") < 0) return raw;
+        return PythonFloat.Format(number.GetDouble());
+    }
+
+    /// <summary>A string as Python's json writes it with ensure_ascii: \uXXXX for everything outside printable ASCII.</summary>
+    public static string Quote(string text)
+    {
+        var sb = new StringBuilder(text.Length + 2).Append('"');
+        foreach (var c in text)
+            switch (c)
+            {
+                case '"': sb.Append("\\\""); break;
+                case '\\': sb.Append("\\\\"); break;
+                case '\n': sb.Append("\\n"); break;
+                case '\r': sb.Append("\\r"); break;
+                case '\t': sb.Append("\\t"); break;
+                case '\b': sb.Append("\\b"); break;
+                case '\f': sb.Append("\\f"); break;
+                default:
+                    if (c < 0x20 || c > 0x7f) sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+                    else sb.Append(c);
+                    break;
+            }
+        return sb.Append('"').ToString();
     }
 }

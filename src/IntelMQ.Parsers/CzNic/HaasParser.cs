@@ -26,7 +26,7 @@ public sealed class HaasParser : IParser
         {
             try
             {
-                output.EmitParsed(Build(report, record), PythonJson.DumpsInList(record));
+                output.EmitParsed(Build(report, record), PythonJson.DumpsAsList(record));
             }
             catch (Exception ex) when (BadInput.Is(ex))
             {

@@ -31,7 +31,7 @@ public sealed class ProkiParser : IParser
             index++;
             try
             {
-                output.EmitParsed(Build(report, record), PythonJson.DumpsInList(record));
+                output.EmitParsed(Build(report, record), PythonJson.DumpsAsList(record));
             }
             catch (Exception ex) when (BadInput.Is(ex))
             {

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using IntelMQ.Contract;
 using IntelMQ.Core;
+using IntelMQ.Parsers.Common;
 using IntelMQ.Parsers.Dho;
 
 namespace IntelMQ.Parsers.GitHubFeed;

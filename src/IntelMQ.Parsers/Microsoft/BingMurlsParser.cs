@@ -1,6 +1,7 @@
 using System.Text.Json;
 using IntelMQ.Contract;
 using IntelMQ.Core;
+using IntelMQ.Parsers.Common;
 using IntelMQ.Parsers.Dho;
 
 namespace IntelMQ.Parsers.Microsoft;

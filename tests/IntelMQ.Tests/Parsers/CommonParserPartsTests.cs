@@ -57,7 +57,7 @@ public sealed class CommonParserPartsTests
     {
         using var document = JsonDocument.Parse("""{"b": 0.000, "a": "Müller \"x\"\n", "c": [1, 1e2, null, true]}""");
         Assert.Equal("""{"b": 0.0, "a": "M\u00fcller \"x\"\n", "c": [1, 100.0, null, true]}""", PythonJson.Dumps(document.RootElement));
-        Assert.Equal("""[{"a": "M\u00fcller \"x\"\n", "b": 0.0, "c": [1, 100.0, null, true]}]""", PythonJson.DumpsInList(document.RootElement, sortKeys: true));
+        Assert.Equal("""[{"a": "M\u00fcller \"x\"\n", "b": 0.0, "c": [1, 100.0, null, true]}]""", PythonJson.DumpsAsList(document.RootElement, sortKeys: true));
     }
 
     [Fact]
