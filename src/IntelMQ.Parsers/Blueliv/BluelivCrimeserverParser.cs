@@ -32,17 +32,7 @@ public sealed class BluelivCrimeserverParser : IParser
 
     public void Parse(Event report, TextReader body, IEmitter output)
     {
-        foreach (var (index, record) in JsonReport.ReadList(body, output))
-        {
-            try
-            {
-                output.EmitParsed(Build(report, record), PythonJson.Dumps(record));
-            }
-            catch (Exception ex) when (BadInput.Is(ex))
-            {
-                output.Reject($"element {index}", record.GetRawText(), ex);
-            }
-        }
+        JsonReport.EmitEach(body, output, record => Build(report, record), record => PythonJson.Dumps(record));
     }
 
     static Event Build(Event report, JsonElement record)

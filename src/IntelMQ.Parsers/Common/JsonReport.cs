@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using IntelMQ.Contract;
+using IntelMQ.Core;
 
 namespace IntelMQ.Parsers.Common;
 
@@ -44,6 +45,25 @@ public static class JsonReport
         catch (JsonException ex)
         {
             throw new InvalidDataException($"the report is not valid JSON: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>
+    /// Each element of a body that is one JSON list built into an event and emitted with its raw text; an element that
+    /// cannot be read or built (bad input) is rejected ("element N") and the rest go on.
+    /// </summary>
+    public static void EmitEach(TextReader body, IEmitter output, Func<JsonElement, Event> build, Func<JsonElement, string> raw)
+    {
+        foreach (var (index, record) in ReadList(body, output))
+        {
+            try
+            {
+                output.EmitParsed(build(record), raw(record));
+            }
+            catch (Exception ex) when (BadInput.Is(ex))
+            {
+                output.Reject($"element {index}", record.GetRawText(), ex);
+            }
         }
     }
 

@@ -22,17 +22,7 @@ public sealed class HaasParser : IParser
 {
     public void Parse(Event report, TextReader body, IEmitter output)
     {
-        foreach (var (index, record) in JsonReport.ReadList(body, output))
-        {
-            try
-            {
-                output.EmitParsed(Build(report, record), PythonJson.DumpsAsList(record));
-            }
-            catch (Exception ex) when (BadInput.Is(ex))
-            {
-                output.Reject($"element {index}", record.GetRawText(), ex);
-            }
-        }
+        JsonReport.EmitEach(body, output, record => Build(report, record), record => PythonJson.DumpsAsList(record));
     }
 
     static Event Build(Event report, JsonElement record)

@@ -26,17 +26,7 @@ public sealed class EsetParser : IParser
         var urls = feed.StartsWith("ei.urls", StringComparison.Ordinal);
         if (!urls && !feed.StartsWith("ei.domains", StringComparison.Ordinal))
             throw new InvalidDataException($"Unknown ESET feed '{feed}' (custom.eset_feed, IntelMQ's extra.eset_feed): expected ei.domains or ei.urls.");
-        foreach (var (index, record) in JsonReport.ReadList(body, output))
-        {
-            try
-            {
-                output.EmitParsed(Build(report, record, urls), PythonJson.Dumps(record));
-            }
-            catch (Exception ex) when (BadInput.Is(ex))
-            {
-                output.Reject($"element {index}", record.GetRawText(), ex);
-            }
-        }
+        JsonReport.EmitEach(body, output, record => Build(report, record, urls), record => PythonJson.Dumps(record));
     }
 
     static Event Build(Event report, JsonElement record, bool urls)
