@@ -63,6 +63,9 @@ public sealed class FieldCatalogue
         /// <summary>Whether the field's value goes into the event's stable id (<see cref="Event.StableId"/>).</summary>
         public bool IsIdentityInput { get; } = StableIds.IsInput(path);
 
+        /// <summary>The field's place in the identifying fields of the stable id, or -1.</summary>
+        public int IdentityRank { get; } = StableIds.Rank(path);
+
         static readonly ConcurrentDictionary<string, string> SegmentNames = new(StringComparer.Ordinal);
         static int _created;
 

@@ -6,7 +6,7 @@ namespace IntelMQ.Core;
 
 /// <summary>
 /// Derives an event's stable id (docs/idf.md, "Event identity"): a UUIDv5 in <see cref="Event.IdNamespace"/> over the
-/// event's feed and its original record, or, without one, a fixed list of identifying fields.
+/// event's feed, its original record if it has one, and a fixed list of identifying fields.
 /// </summary>
 static class StableIds
 {
@@ -30,16 +30,27 @@ static class StableIds
     /// <summary>Whether a field's value goes into the stable id, so that changing it changes the id.</summary>
     public static bool IsInput(string path) => Inputs.Contains(path);
 
+    /// <summary>The field's place in <see cref="Identifying"/>, or -1.</summary>
+    public static int Rank(string path) => Array.IndexOf(Identifying, path);
+
     public static string Compute(Event ev)
     {
         var entries = ev.Entries;
         object? provider = null, feed = null, original = null;
-        foreach (ref readonly var entry in entries)
+        // Found in one pass, hashed in the list's order: an event read back from DHO has its fields in another order.
+        Span<int> identifying = stackalloc int[Identifying.Length];
+        identifying.Fill(-1);
+        for (var i = 0; i < entries.Length; i++)
         {
-            var key = entry.Key;
-            if (key == Provider) provider = entry.Value;
-            else if (key == Feed) feed = entry.Value;
-            else if (key == Event.OriginalField) original = entry.Value;
+            var placement = entries[i].Placement;
+            if (placement.IdentityRank >= 0) identifying[placement.IdentityRank] = i;
+            else if (placement.IsIdentityInput)
+            {
+                var key = placement.Path;
+                if (key == Provider) provider = entries[i].Value;
+                else if (key == Feed) feed = entries[i].Value;
+                else if (key == Event.OriginalField) original = entries[i].Value;
+            }
         }
         var name = new NameBuilder(_name ??= new byte[4096]);
         name.Bytes(NamespaceBytes);
@@ -61,16 +72,11 @@ static class StableIds
         {
             name.Field(Event.OriginalField, original);
         }
-        else
-        {
-            foreach (var path in Identifying)
-                foreach (ref readonly var entry in entries)
-                    if (entry.Key == path)
-                    {
-                        name.Field(path, entry.Value!);
-                        break;
-                    }
-        }
+        // Also with an original: one record can give several events (a domain and its URL, one per port), and an
+        // output that keys on the id (Elasticsearch's _id) must not let one overwrite another.
+        foreach (var i in identifying)
+            if (i >= 0 && entries[i].Value is { } value)
+                name.Field(entries[i].Key, value);
         Span<byte> hash = stackalloc byte[20];
         SHA1.HashData(name.Written, hash);
         _name = name.Buffer.Length > 1 << 20 ? null : name.Buffer; // one huge original does not pin its buffer
@@ -116,6 +122,14 @@ static class StableIds
                     _length += PythonFloat.Format(d, Buffer.AsSpan(_length));
                     break;
                 case bool b: Text(b ? "true" : "false"); break;
+                case IUtf8SpanFormattable f:
+                    Reserve(64);
+                    if (f.TryFormat(Buffer.AsSpan(_length), out var written, default, CultureInfo.InvariantCulture))
+                    {
+                        _length += written;
+                        break;
+                    }
+                    goto default;
                 default: Text(Convert.ToString(value, CultureInfo.InvariantCulture) ?? ""); break;
             }
         }

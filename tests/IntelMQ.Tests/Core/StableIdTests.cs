@@ -35,11 +35,32 @@ public sealed class StableIdTests
     }
 
     [Fact]
-    public void The_id_is_the_documented_uuid5_of_feed_and_original()
+    public void The_id_is_the_documented_uuid5_of_feed_original_and_identifying_fields()
     {
         var ev = Parsed("\"ip\"\n\"192.0.2.1\"");
-        Assert.Equal(Uuid5("feed.provider=Shadowserver\0feed.name=Accessible-SMB\0event.original=\"ip\"\n\"192.0.2.1\""), ev.Id);
+        Assert.Equal(Uuid5("feed.provider=Shadowserver\0feed.name=Accessible-SMB\0event.original=\"ip\"\n\"192.0.2.1\"\0source.ip=192.0.2.1"), ev.Id);
         Assert.Equal('5', ev.Id![14]);
+    }
+
+    [Fact]
+    public void Events_from_one_record_get_different_ids_that_survive_dho()
+    {
+        // Team Cymru's CAP program gives one event per port from one line: an output keying on the id must keep both.
+        Event Port(int port)
+        {
+            var ev = new Event();
+            ev.Add("feed.name", "CAP");
+            ev.Add("event.original", "192.0.2.1|scanner|23,2323");
+            ev.Add("source.ip", "192.0.2.1");
+            ev.Add("destination.port", port);
+            ev.AssignStableId();
+            return ev;
+        }
+        var (telnet, other) = (Port(23), Port(2323));
+        Assert.NotEqual(telnet.Id, other.Id);
+        Assert.Equal(Uuid5("feed.name=CAP\0event.original=192.0.2.1|scanner|23,2323\0destination.port=23\0source.ip=192.0.2.1"), telnet.Id);
+        Assert.Equal(telnet.Id, Read(Dho(telnet)).Id);
+        Assert.Equal(other.Id, Read(Dho(other)).Id);
     }
 
     [Fact]

@@ -20,6 +20,7 @@ public sealed class CymruTests
         var output = CollectingEmitter.Run(new CymruCapProgramParser(), body);
         Assert.Equal([23L, 2323L], output.Events.Select(e => e["destination.port"]));
         Assert.All(output.Events, e => Assert.Equal("tcp", e["network.transport"]));
+        Assert.Equal(2, output.Events.Select(e => e.Id).Distinct().Count()); // one line, two events: two ids
     }
 
     [Fact]

@@ -98,6 +98,7 @@ public sealed class ListParsersTests
         var output = CollectingEmitter.Run(new DynParser(), body);
         Assert.Equal(["malware-distribution", "system-compromise"], output.Events.Select(e => e["classification.type"]));
         Assert.All(output.Events, e => Assert.Equal("2016-03-15T07:47:49+00:00", e["@timestamp"]));
+        Assert.Equal(2, output.Events.Select(e => e.Id).Distinct().Count()); // one line, two events: two ids
     }
 
     [Fact]
