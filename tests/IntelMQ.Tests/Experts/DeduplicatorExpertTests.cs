@@ -160,7 +160,7 @@ public sealed class DeduplicatorExpertTests(RedisServer redis) : IClassFixture<R
     public void The_redis_store_is_shared_by_processes_and_marks_with_the_ttl()
     {
         var client = redis.Required().Client.Multiplexer.GetDatabase(3);
-        client.Execute("FLUSHDB");
+        Clear(3);
         using var first = RedisExpert("source.ip");
         using var second = RedisExpert("source.ip");
 
@@ -178,6 +178,13 @@ public sealed class DeduplicatorExpertTests(RedisServer redis) : IClassFixture<R
         Assert.InRange(client.KeyTimeToLive(key)!.Value.TotalSeconds, 3000, 3600);
     }
 
+    // FLUSHDB needs the client's admin mode: the keys are deleted one by one instead.
+    void Clear(int db)
+    {
+        var multiplexer = redis.Required().Client.Multiplexer;
+        foreach (var key in multiplexer.GetServer(multiplexer.GetEndPoints()[0]).Keys(db)) multiplexer.GetDatabase(db).KeyDelete(key);
+    }
+
     public static TheoryData<string> Fixtures => [.. Directory.EnumerateFiles(Path.Combine(Paths.Corpus, "intelmq-tests", "experts", "deduplicator"), "*.json").Select(f => Path.GetFileName(f)).Order()];
 
     /// <summary>IntelMQ's own fixtures, with the cache they start from seeded into Redis: our keys are IntelMQ's.</summary>
@@ -191,7 +198,7 @@ public sealed class DeduplicatorExpertTests(RedisServer redis) : IClassFixture<R
         var parameters = fixture["parameters"]!.AsObject();
         var db = parameters["redis_cache_db"]?.GetValue<int>() ?? int.Parse(Assert.Single(cache).Key, System.Globalization.CultureInfo.InvariantCulture);
         var database = server.Client.Multiplexer.GetDatabase(db);
-        await server.Client.Multiplexer.GetServer(server.Client.Multiplexer.GetEndPoints()[0]).FlushAllDatabasesAsync();
+        Clear(db);
         foreach (var (key, entry) in cache[db.ToString(System.Globalization.CultureInfo.InvariantCulture)]!.AsObject())
             await database.StringSetAsync(key, (string)entry!["value"]!, TimeSpan.FromHours(1));
 

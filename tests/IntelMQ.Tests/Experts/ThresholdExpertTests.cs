@@ -45,9 +45,10 @@ public sealed class ThresholdExpertTests
             Assert.True(File.Exists(Path.Combine(dir.FullName, "threshold.threshold.tsv")));
 
             using var restarted = new ThresholdExpert(options, context);
-            restarted.Process(Scan(3), output);
+            var again = new EventCollector();
+            restarted.Process(Scan(3), again);
 
-            var passed = Assert.Single(output.Events);
+            var passed = Assert.Single(again.Events);
             Assert.Equal(3L, passed["custom.count"]);
             Assert.Equal(3L, passed["destination.port"]);
         }
