@@ -7,13 +7,14 @@ namespace IntelMQ.Experts.Threshold;
 /// <summary>
 /// The threshold's windows (key, start, count), kept so that they survive a restart: the changes of each delivered batch
 /// are appended to a journal (<c>start TAB count TAB key</c>, one write each), and the file is rewritten whole (a
-/// temporary file renamed over it) when it is opened. The last line of a key wins; a line cut by a crash is
+/// temporary file renamed over it) when it is opened and when the journal has grown to several times the windows. The last line of a key wins; a line cut by a crash is
 /// skipped, losing at most that batch's counts.
 /// </summary>
 sealed class ThresholdState : IDisposable
 {
     readonly string? _path;
-    readonly AppendOnlyFile? _journal;
+    AppendOnlyFile? _journal;
+    long _journalLines;
     readonly Dictionary<string, (long Started, int Count)> _changed = new(StringComparer.Ordinal);
 
     public Dictionary<string, (long Started, int Count)> Windows { get; } = new(StringComparer.Ordinal);
@@ -37,6 +38,7 @@ sealed class ThresholdState : IDisposable
                 if (now - window.Started >= timeout) Windows.Remove(key);
             Rewrite(path);
             _journal = AppendOnlyFile.Open(path);
+            _journalLines = Windows.Count;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -58,7 +60,14 @@ sealed class ThresholdState : IDisposable
     {
         if (_changed.Count == 0) return;
         _journal?.Append(Encoding.UTF8.GetBytes(Lines(_changed)));
+        _journalLines += _changed.Count;
         _changed.Clear();
+        // Every event rewrites its key's line: compact once the journal is mostly superseded lines.
+        if (_path is null || _journalLines < Math.Max(100_000, 4L * Windows.Count)) return;
+        _journal?.Dispose();
+        Rewrite(_path);
+        _journal = AppendOnlyFile.Open(_path);
+        _journalLines = Windows.Count;
     }
 
     static string Lines(IEnumerable<KeyValuePair<string, (long Started, int Count)>> windows)
