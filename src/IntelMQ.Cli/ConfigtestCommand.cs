@@ -23,6 +23,7 @@ public static class ConfigtestCommand
             var directory = parse.GetValue(dir)!;
             var problems = new List<ConfigDiagnostic>();
             var instances = InstanceLoader.LoadDirectory(directory, Programs.Catalog, Channels.Catalog, problems);
+            problems.AddRange(Programs.Catalog.Problems.Select(p => new ConfigDiagnostic(p.File, 0, "plugin: " + p.Reason)));
             return Report("configtest", directory, instances.Count, problems);
         });
         return command;

@@ -14,6 +14,7 @@ public static class ListCommand
             var width = programs.Max(p => p.Name.Length);
             foreach (var p in programs)
                 Console.WriteLine($"{p.Name.PadRight(width)}  {p.Kind.ToString().ToLowerInvariant(),-9}  {p.Declaration.Summary}");
+            foreach (var problem in Programs.Catalog.Problems) Console.Error.WriteLine($"intelmq: plugin {problem}");
             return 0;
         });
         return command;

@@ -16,7 +16,15 @@ var root = new RootCommand("IntelMQ.NET: collect, parse, enrich and deliver secu
     ConnectiontestCommand.Create(),
     FieldcheckCommand.Create(),
 };
+var plugins = new Option<string?>("--plugins")
+{
+    Description = "The plugins directory (docs/plugins.md). Default: $INTELMQ_PLUGINS, else $INTELMQ_HOME/plugins.",
+    Recursive = true,
+};
+root.Options.Add(plugins);
 var parse = root.Parse(args);
+// Through the environment, so that the workers of --processes load the same plugins.
+if (parse.GetValue(plugins) is { Length: > 0 } pluginDirectory) Environment.SetEnvironmentVariable("INTELMQ_PLUGINS", Path.GetFullPath(pluginDirectory));
 if (parse.Errors.Count > 0)
 {
     foreach (var error in parse.Errors) Console.Error.WriteLine($"intelmq: {error.Message}");

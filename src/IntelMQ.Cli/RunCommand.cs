@@ -112,23 +112,26 @@ public static class RunCommand
         return Run(host, settings);
     }
 
+    // What the program found (its reference data, its servers), on standard output; 0 usable, 1 not, 2 (thrown) misconfigured.
     static int SelfTest(ProgramInfo program, object? options, ProgramContext context)
     {
         var instance = program.Create(options, context);
         try
         {
-            if (instance is not ISelfTest test)
+            if (instance is ISelfTest test)
+                foreach (var line in test.SelfTestAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult())
+                    Console.Out.WriteLine($"{program.Name}: {line}");
+            if (instance is IHealthCheck health)
             {
-                Console.Error.WriteLine($"{program.Name}: has no self-test; its options were accepted.");
-                return 0;
+                health.CheckAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult();
+                Console.Out.WriteLine($"{program.Name}: its servers are reachable.");
             }
-            test.SelfTestAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult();
-            Console.Error.WriteLine($"{program.Name}: self-test passed.");
+            Console.Out.WriteLine(instance is ISelfTest or IHealthCheck ? $"{program.Name}: self-test passed." : $"{program.Name}: has no self-test; its options were accepted.");
             return 0;
         }
         catch (Exception ex) when (ex is not ConfigurationException)
         {
-            Console.Error.WriteLine($"{program.Name}: self-test failed: {ex.Message}");
+            Console.Out.WriteLine($"{program.Name}: self-test failed: {ex.Message}");
             return 1;
         }
         finally

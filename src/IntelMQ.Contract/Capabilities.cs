@@ -9,10 +9,13 @@ public interface IHealthCheck
     ValueTask CheckAsync(CancellationToken cancellationToken);
 }
 
-/// <summary>A program's own check that its data and logic work (<c>--self-test</c>): throws with what is wrong.</summary>
+/// <summary>
+/// A program's own check that it is usable as configured (<c>--self-test</c>): returns what it found, one line each
+/// (the reference data it loaded: file, entries, age); throws with what is wrong when it is not usable.
+/// </summary>
 public interface ISelfTest
 {
-    ValueTask SelfTestAsync(CancellationToken cancellationToken);
+    ValueTask<IReadOnlyList<string>> SelfTestAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>

@@ -28,6 +28,9 @@ public sealed class ProgramAttribute(string name, ProgramKind kind, string summa
     /// </summary>
     public Type? ReferenceData { get; init; }
 
+    /// <summary>An expert that takes reports as well as events (IntelMQ's filter passes reports on); others refuse them.</summary>
+    public bool TakesReports { get; init; }
+
     public string[] FieldsRead { get; init; } = [];
     public string[] FieldsWritten { get; init; } = [];
     public string[] Examples { get; init; } = [];

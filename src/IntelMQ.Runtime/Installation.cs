@@ -46,6 +46,18 @@ public static partial class Installation
 
     const string SystemConfigDirectory = "/etc/intelmq/config.d";
 
+    /// <summary>
+    /// Where plugins are dropped (docs/plugins.md): <c>INTELMQ_PLUGINS</c> (what <c>--plugins DIR</c> sets), else
+    /// <c>$INTELMQ_HOME/plugins</c>, else <c>$XDG_DATA_HOME/intelmq/plugins</c> or <c>~/.local/share/intelmq/plugins</c>,
+    /// and without a home <c>/usr/lib/intelmq/plugins</c>.
+    /// </summary>
+    public static string PluginDirectory =>
+        Environment.GetEnvironmentVariable("INTELMQ_PLUGINS") is { Length: > 0 } plugins ? Path.GetFullPath(plugins)
+        : Environment.GetEnvironmentVariable("INTELMQ_HOME") is { Length: > 0 } home ? Path.Combine(Path.GetFullPath(home), "plugins")
+        : Environment.GetEnvironmentVariable("XDG_DATA_HOME") is { Length: > 0 } xdg && Path.IsPathRooted(xdg) ? Path.Combine(xdg, "intelmq", "plugins")
+        : Environment.GetEnvironmentVariable("HOME") is { Length: > 0 } user && Path.IsPathRooted(user) ? Path.Combine(user, ".local", "share", "intelmq", "plugins")
+        : "/usr/lib/intelmq/plugins";
+
     public static string DumpDirectory => Path.Combine(StateDirectory, "dump");
 
     /// <summary>Where a program's reference data lives (<c>--self-update-db</c> writes it there), shared by its instances.</summary>

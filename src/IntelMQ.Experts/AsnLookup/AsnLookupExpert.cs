@@ -19,18 +19,22 @@ namespace IntelMQ.Experts.AsnLookup;
     FieldsRead = ["source.ip", "destination.ip"],
     FieldsWritten = ["source.as.number", "source.network", "destination.as.number", "destination.network"],
     Examples = ["intelmq run asn-lookup-expert --set database=/var/lib/intelmq/ipasn.dat < events.jsonl"])]
-public sealed class AsnLookupExpert : IExpert
+public sealed class AsnLookupExpert : IExpert, ISelfTest
 {
     public const string FileName = "ipasn.dat";
     static readonly string[] Sides = ["source", "destination"];
 
     readonly PrefixTable _table;
     readonly bool _overwrite;
+    readonly string _path;
+    readonly TimeProvider _clock;
 
     public AsnLookupExpert(AsnLookupExpertOptions options, ProgramContext context)
     {
         var path = DatabasePath(options, context);
+        _clock = context.Clock;
         _table = PrefixTable.Parse(TextFile.ReadLines("asn-lookup-expert", "database", path), path!);
+        _path = path!;
         _overwrite = options.Overwrite;
     }
 
@@ -44,6 +48,9 @@ public sealed class AsnLookupExpert : IExpert
             }
         output.Emit(ev);
     }
+
+    public ValueTask<IReadOnlyList<string>> SelfTestAsync(CancellationToken cancellationToken) =>
+        ValueTask.FromResult(DataFileReport.Describe("database", _path, _table.Count, "prefixes", _clock));
 
     internal static string? DatabasePath(AsnLookupExpertOptions options, ProgramContext context) =>
         options.Database.Length > 0 ? options.Database : context.DataDirectory is { } dir ? Path.Combine(dir, FileName) : null;

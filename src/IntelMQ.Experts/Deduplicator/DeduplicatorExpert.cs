@@ -1,11 +1,7 @@
-using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using IntelMQ.Contract;
 using IntelMQ.Core;
 using IntelMQ.Experts.Common;
+using Microsoft.Extensions.Logging;
 
 namespace IntelMQ.Experts.Deduplicator;
 
@@ -14,24 +10,28 @@ namespace IntelMQ.Experts.Deduplicator;
     Modules = ["intelmq.bots.experts.deduplicator.expert"],
     Options = typeof(DeduplicatorExpertOptions),
     Description = """
-        An event's key is a SHA-256 over its fields, all but filter_keys (filter_type=blacklist) or only filter_keys
-        (whitelist); its event.id is never part of it. The first event with a key is passed on and the key remembered
-        for ttl seconds together with a fingerprint of the whole message; a later event with the key is dropped with
-        the reason (counted; to drop_path when one is set). The same message coming again, because the input
-        redelivered it after a crash before its hand-off was confirmed, has the same fingerprint and passes again:
-        unlike IntelMQ's, this deduplicator does not lose an event whose hand-off failed (an exact repeat of a message
-        within ttl passes too). Keys are kept in a state file in the
-        program's data directory (<id>.seen.tsv), so they survive a restart; instances that must share keys
-        need one data directory and one instance id.
+        An event's key is IntelMQ's message hash (SHA-256) over its fields, all but filter_keys (filter_type=blacklist)
+        or only filter_keys (whitelist); time.observation and the event id are never part of it. The first event with a
+        key is passed on; a later event with the key, within ttl seconds, is dropped with the reason (counted; to
+        drop_path when one is set). A key is marked as seen only once its event was handed on and confirmed
+        downstream: unlike IntelMQ's, this deduplicator does not lose an event whose hand-off failed and is retried
+        or redelivered. store=embedded (the default) keeps the keys in a file in the program's data directory
+        (<id>.seen.tsv), so they survive a restart; store=redis keeps them in Redis (redis_cache_host, _port, _db,
+        _password), with the keys and expiry IntelMQ's deduplicator uses, for several processes. Two processes that see
+        one key at the same moment may both pass it on: a duplicate, never a loss.
         """,
-    Examples = ["intelmq run deduplicator-expert --set filter_type=whitelist --set filter_keys=source.ip,classification.type --set ttl=3600 < events.jsonl"])]
-public sealed class DeduplicatorExpert : IExpert, IDisposable
+    Examples = ["intelmq run deduplicator-expert --set filter_type=whitelist --set filter_keys=source.ip,classification.type --set ttl=3600 < events.jsonl",
+        "intelmq run deduplicator-expert --set store=redis --set redis_cache_host=10.0.0.5 --set filter_keys=raw,time.observation -i redis://10.0.0.5/2?queue=dedup --processes 4"])]
+public sealed class DeduplicatorExpert : IExpert, IDeliveryAware, ISelfTest, IDisposable
 {
     readonly HashSet<string> _keys = new(StringComparer.Ordinal);
     readonly bool _whitelist, _bypass;
     readonly long _ttl;
     readonly TimeProvider _clock;
-    readonly SeenStore _store;
+    readonly ILogger _log;
+    readonly ISeenStore _store;
+    // Keys of events passed on whose hand-off is not confirmed yet, with their expiry: marked in the store on Delivered.
+    readonly Dictionary<string, long> _pending = new(StringComparer.Ordinal);
 
     public DeduplicatorExpert(DeduplicatorExpertOptions options, ProgramContext context)
     {
@@ -41,13 +41,19 @@ public sealed class DeduplicatorExpert : IExpert, IDisposable
             "blacklist" => false,
             _ => throw new ConfigurationException($"deduplicator-expert: option 'filter_type' is '{options.FilterType}'; give whitelist or blacklist."),
         };
+        // IntelMQ hashes its own field names; an IDF path given instead is taken to its IntelMQ name.
         foreach (var key in options.FilterKeys.SelectMany(k => k.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)))
-            _keys.Add(IntelMQFields.ToIdf(key));
+            _keys.Add(DhoMapping.ToDho(IntelMQFields.ToIdf(key)) ?? key);
         _bypass = options.Bypass;
         _ttl = options.Ttl;
         _clock = context.Clock;
-        var file = context.DataDirectory is { } dir ? Path.Combine(dir, $"{(context.Id.Length > 0 ? context.Id : "deduplicator")}.seen.tsv") : null;
-        _store = new SeenStore(file, Now());
+        _log = context.Log;
+        _store = options.Store switch
+        {
+            "embedded" => new SeenStore(context.DataDirectory is { } dir ? Path.Combine(dir, $"{(context.Id.Length > 0 ? context.Id : "deduplicator")}.seen.tsv") : null, Now()),
+            "redis" => new RedisSeenStore(options.RedisCacheHost, options.RedisCachePort, options.RedisCacheDb, options.RedisCachePassword?.Reveal()),
+            _ => throw new ConfigurationException($"deduplicator-expert: option 'store' is '{options.Store}'; give embedded or redis."),
+        };
     }
 
     public void Process(Event ev, IEmitter output)
@@ -58,35 +64,35 @@ public sealed class DeduplicatorExpert : IExpert, IDisposable
             return;
         }
         var now = Now();
-        var (key, message) = Fingerprints(ev);
-        var holder = _store.Holder(key, now);
-        if (holder is not null && holder != message)
+        var key = MessageHash.Of(ev, _keys, _whitelist);
+        if ((_pending.TryGetValue(key, out var expires) && expires > now) || _store.Contains(key, now))
         {
-            output.Drop(ev, $"duplicate of an event passed on before (key {key[..16]})");
+            output.Drop(ev, $"duplicate of an event passed on within ttl (key {key[..16]})");
             return;
         }
-        if (holder is null) _store.Mark(key, message, now + _ttl, now);
+        _pending[key] = now + _ttl;
         output.Emit(ev);
     }
 
-    long Now() => _clock.GetUtcNow().ToUnixTimeSeconds();
-
-    /// <returns>The deduplication key (the chosen fields) and the message's own fingerprint (every field, its id included).</returns>
-    (string Key, string Message) Fingerprints(Event ev)
+    /// <summary>Marks the keys of the events passed on since the last call; a store that cannot be reached gets them at the next call.</summary>
+    public void Delivered()
     {
-        var chosen = new SortedDictionary<string, JsonNode?>(StringComparer.Ordinal);
-        var all = new SortedDictionary<string, JsonNode?>(StringComparer.Ordinal);
-        foreach (var (path, value) in ev.Fields)
+        if (_pending.Count == 0) return;
+        try
         {
-            var node = value is JsonNode json ? json.DeepClone() : JsonSerializer.SerializeToNode(value);
-            all[path] = node;
-            if (path != Event.IdField && _keys.Contains(path) == _whitelist) chosen[path] = node?.DeepClone();
+            _store.Mark(_pending, Now());
+            _pending.Clear();
         }
-        return (Hash(chosen), Hash(all));
+        catch (TransientException ex)
+        {
+            _log.LogWarning("{Error}; {Count} keys are kept in memory and marked after the next hand-off", ex.Message, _pending.Count);
+        }
     }
 
-    static string Hash(SortedDictionary<string, JsonNode?> fields) =>
-        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(new JsonObject([.. fields]).ToJsonString()))).ToLower(CultureInfo.InvariantCulture);
+    public ValueTask<IReadOnlyList<string>> SelfTestAsync(CancellationToken cancellationToken) =>
+        ValueTask.FromResult<IReadOnlyList<string>>([_store.Describe(Now())]);
+
+    long Now() => _clock.GetUtcNow().ToUnixTimeSeconds();
 
     public void Dispose() => _store.Dispose();
 }

@@ -5,20 +5,22 @@ using IntelMQ.Contract;
 namespace IntelMQ.Experts.Deduplicator;
 
 /// <summary>
-/// Keys seen, with the id of the event that first had each and when the mark expires; kept in memory and appended to a
-/// file (<c>expiry TAB key TAB id</c>) so that they survive a restart. The file is compacted when it is opened.
+/// The embedded store: keys and when their marks expire, kept in memory and appended to a file (<c>expiry TAB key</c>)
+/// so that they survive a restart. The file is compacted when it is opened.
 /// </summary>
-sealed class SeenStore : IDisposable
+sealed class SeenStore : ISeenStore
 {
     // Expired marks are swept after this many new ones, so memory follows the number of live keys.
     const int SweepEvery = 100_000;
 
-    readonly Dictionary<string, (string Id, long Expires)> _marks = new(StringComparer.Ordinal);
+    readonly Dictionary<string, long> _marks = new(StringComparer.Ordinal);
     readonly AppendOnlyFile? _file;
+    readonly string? _path;
     int _sinceSweep;
 
     public SeenStore(string? path, long now)
     {
+        _path = path;
         if (path is null) return;
         try
         {
@@ -28,11 +30,11 @@ sealed class SeenStore : IDisposable
                 {
                     var parts = line.Split('\t');
                     // A line cut by a crash is skipped: at worst one duplicate passes again.
-                    if (parts.Length == 3 && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var expires) && expires > now)
-                        _marks[parts[1]] = (parts[2], expires);
+                    if (parts.Length >= 2 && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var expires) && expires > now)
+                        _marks[parts[1]] = expires;
                 }
             var temp = path + ".tmp";
-            File.WriteAllLines(temp, _marks.Select(m => Line(m.Key, m.Value.Id, m.Value.Expires).TrimEnd('\n')));
+            File.WriteAllText(temp, string.Concat(_marks.Select(m => Line(m.Key, m.Value))));
             File.Move(temp, path, overwrite: true);
             _file = AppendOnlyFile.Open(path);
         }
@@ -42,20 +44,29 @@ sealed class SeenStore : IDisposable
         }
     }
 
-    /// <returns>The id of the event that holds the key, or null when no live mark has it.</returns>
-    public string? Holder(string key, long now) => _marks.TryGetValue(key, out var mark) && mark.Expires > now ? mark.Id : null;
+    public bool Contains(string key, long now) => _marks.TryGetValue(key, out var expires) && expires > now;
 
-    public void Mark(string key, string id, long expires, long now)
+    public void Mark(IReadOnlyDictionary<string, long> marks, long now)
     {
-        _marks[key] = (id, expires);
-        _file?.Append(Encoding.UTF8.GetBytes(Line(key, id, expires)));
-        if (++_sinceSweep < SweepEvery) return;
+        var lines = new StringBuilder();
+        foreach (var (key, expires) in marks)
+        {
+            if (Contains(key, now)) continue;
+            _marks[key] = expires;
+            lines.Append(Line(key, expires));
+        }
+        if (lines.Length > 0) _file?.Append(Encoding.UTF8.GetBytes(lines.ToString()));
+        _sinceSweep += marks.Count;
+        if (_sinceSweep < SweepEvery) return;
         _sinceSweep = 0;
-        foreach (var (k, m) in _marks)
-            if (m.Expires <= now) _marks.Remove(k);
+        foreach (var (k, expires) in _marks)
+            if (expires <= now) _marks.Remove(k);
     }
 
-    static string Line(string key, string id, long expires) => $"{expires.ToString(CultureInfo.InvariantCulture)}\t{key}\t{id}\n";
+    public string Describe(long now) =>
+        $"embedded store {(_path ?? "in memory only")}: {_marks.Count(m => m.Value > now)} live keys";
+
+    static string Line(string key, long expires) => $"{expires.ToString(CultureInfo.InvariantCulture)}\t{key}\n";
 
     public void Dispose() => _file?.Dispose();
 }

@@ -19,7 +19,7 @@ namespace IntelMQ.Experts.DomainSuffix;
     FieldsRead = ["source.domain", "destination.domain", "source.reverse_dns", "destination.reverse_dns"],
     FieldsWritten = ["source.top_level_domain", "destination.top_level_domain"],
     Examples = ["intelmq run domain-suffix-expert --set suffix_file=/var/lib/intelmq/public_suffix_list.dat < events.jsonl"])]
-public sealed class DomainSuffixExpert : IExpert
+public sealed class DomainSuffixExpert : IExpert, ISelfTest
 {
     public const string FileName = "public_suffix_list.dat";
     static readonly string[] Sides = ["source", "destination"];
@@ -27,11 +27,15 @@ public sealed class DomainSuffixExpert : IExpert
     readonly PublicSuffixList _list;
     readonly string _field;
     readonly bool _overwrite;
+    readonly string _path;
+    readonly TimeProvider _clock;
 
     public DomainSuffixExpert(DomainSuffixExpertOptions options, ProgramContext context)
     {
         var path = ListPath(options, context);
+        _clock = context.Clock;
         _list = PublicSuffixList.Parse(TextFile.ReadLines("domain-suffix-expert", "suffix_file", path), path!);
+        _path = path!;
         _field = options.Field switch
         {
             "fqdn" => ".domain",
@@ -48,6 +52,9 @@ public sealed class DomainSuffixExpert : IExpert
                 ev.TryAdd(side + ".top_level_domain", suffix, _overwrite);
         output.Emit(ev);
     }
+
+    public ValueTask<IReadOnlyList<string>> SelfTestAsync(CancellationToken cancellationToken) =>
+        ValueTask.FromResult(DataFileReport.Describe("suffix_file", _path, _list.Count, "rules", _clock));
 
     internal static string? ListPath(DomainSuffixExpertOptions options, ProgramContext context) =>
         options.SuffixFile.Length > 0 ? options.SuffixFile

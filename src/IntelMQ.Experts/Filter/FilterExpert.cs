@@ -11,13 +11,14 @@ namespace IntelMQ.Experts.Filter;
     Modules = ["intelmq.bots.experts.filter.expert"],
     Options = typeof(FilterExpertOptions),
     Paths = ["filter_match", "filter_no_match", "action_other"],
+    TakesReports = true,
     Description = """
         An event matches when filter_key has filter_value (or, with filter_regex, the expression is found in it).
         With filter_action=keep matching events pass on and others are dropped; with drop, the reverse. A dropped
         event is counted with the reason (and goes to drop_path when one is set). Besides, every event goes to the
         named path filter_match or filter_no_match, and a dropped one to action_other, as in IntelMQ. not_before and
         not_after drop events whose time.source is outside the window (absolute times, or spans back from now such
-        as '2 days'); an event without time.source passes the time filter.
+        as '2 days'); an event without time.source passes the time filter. Reports are filtered like events.
         """,
     FieldsRead = ["@timestamp"],
     Examples = ["intelmq run filter-expert --set filter_key=classification.type --set filter_value=spam --set filter_action=drop < events.jsonl",

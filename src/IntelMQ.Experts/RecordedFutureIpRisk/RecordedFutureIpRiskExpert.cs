@@ -18,14 +18,18 @@ namespace IntelMQ.Experts.RecordedFutureIpRisk;
     FieldsRead = ["source.ip", "destination.ip"],
     FieldsWritten = ["custom.rf_iprisk.source", "custom.rf_iprisk.destination"],
     Examples = ["intelmq run recordedfuture-iprisk-expert --set database=/var/lib/intelmq/rfiprisk.csv < events.jsonl"])]
-public sealed class RecordedFutureIpRiskExpert : IExpert
+public sealed class RecordedFutureIpRiskExpert : IExpert, ISelfTest
 {
     static readonly string[] Sides = ["source", "destination"];
     readonly Dictionary<IPAddress, long> _risk = [];
     readonly bool _overwrite;
+    readonly string _path;
+    readonly TimeProvider _clock;
 
-    public RecordedFutureIpRiskExpert(RecordedFutureIpRiskExpertOptions options)
+    public RecordedFutureIpRiskExpert(RecordedFutureIpRiskExpertOptions options, ProgramContext context)
     {
+        _path = options.Database;
+        _clock = context.Clock;
         var lines = TextFile.ReadLines("recordedfuture-iprisk-expert", "database", options.Database);
         for (var i = 1; i < lines.Length; i++)
         {
@@ -39,6 +43,9 @@ public sealed class RecordedFutureIpRiskExpert : IExpert
         }
         _overwrite = options.Overwrite;
     }
+
+    public ValueTask<IReadOnlyList<string>> SelfTestAsync(CancellationToken cancellationToken) =>
+        ValueTask.FromResult(DataFileReport.Describe("database", _path, _risk.Count, "scored addresses", _clock));
 
     public void Process(Event ev, IEmitter output)
     {

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using IntelMQ.Contract;
@@ -17,11 +15,13 @@ namespace IntelMQ.Experts.Threshold;
         over a window of timeout seconds that starts with a key's first event. The event that brings the count to
         threshold is passed on with extra.count set to the count and the add_keys fields set; the others are dropped
         with the reason (counted; to drop_path when one is set), also those after it in the same window. The counts
-        are kept in memory: a restart starts every window again.
+        are kept in a state file in the program's data directory (<id>.threshold.tsv), committed after each batch was
+        handed on, so windows survive a restart and a batch that is redelivered is not counted twice. The key is IntelMQ's
+        message hash, time.observation and the event id left out.
         """,
     FieldsWritten = ["custom.count"],
     Examples = ["intelmq run threshold-expert --set filter_keys=source.ip --set threshold=10 --set timeout=3600 < events.jsonl"])]
-public sealed class ThresholdExpert : IExpert
+public sealed class ThresholdExpert : IExpert, IDeliveryAware, ISelfTest, IDisposable
 {
     const string Program = "threshold-expert";
     readonly HashSet<string> _keys = new(StringComparer.Ordinal);
@@ -30,7 +30,7 @@ public sealed class ThresholdExpert : IExpert
     readonly long _timeout;
     readonly TimeProvider _clock;
     readonly List<(string Field, object Value)> _add = [];
-    readonly Dictionary<string, (long Started, int Count)> _windows = new(StringComparer.Ordinal);
+    readonly ThresholdState _state;
 
     public ThresholdExpert(ThresholdExpertOptions options, ProgramContext context)
     {
@@ -41,7 +41,7 @@ public sealed class ThresholdExpert : IExpert
             _ => throw new ConfigurationException($"{Program}: option 'filter_type' is '{options.FilterType}'; give whitelist or blacklist."),
         };
         foreach (var key in options.FilterKeys.SelectMany(k => k.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)))
-            _keys.Add(IntelMQFields.Require(Program, "filter_keys", key));
+            _keys.Add(DhoMapping.ToDho(IntelMQFields.Require(Program, "filter_keys", key)) ?? key);
         _threshold = options.Threshold;
         _timeout = options.Timeout;
         _clock = context.Clock;
@@ -58,15 +58,17 @@ public sealed class ThresholdExpert : IExpert
         foreach (var (name, value) in add)
             _add.Add((IntelMQFields.Require(Program, "add_keys", name),
                 FieldNormalizer.Unwrap(value?.DeepClone() ?? throw new ConfigurationException($"{Program}: option 'add_keys': {name} is null."))!));
+        _state = new ThresholdState(context.DataDirectory is { } dir ? Path.Combine(dir, $"{(context.Id.Length > 0 ? context.Id : "threshold")}.threshold.tsv") : null,
+            Now(), _timeout);
     }
 
     public void Process(Event ev, IEmitter output)
     {
-        var now = _clock.GetUtcNow().ToUnixTimeSeconds();
-        var key = Key(ev);
-        var (started, count) = _windows.TryGetValue(key, out var window) && now - window.Started < _timeout ? window : (now, 0);
-        _windows[key] = (started, ++count);
-        if (_windows.Count > 100_000) Sweep(now);
+        var now = Now();
+        var key = MessageHash.Of(ev, _keys, _whitelist);
+        var (started, count) = _state.Windows.TryGetValue(key, out var window) && now - window.Started < _timeout ? window : (now, 0);
+        _state.Set(key, started, ++count);
+        if (_state.Windows.Count > 100_000) Sweep(now);
         if (count != _threshold)
         {
             output.Drop(ev, $"threshold: {count} of {_threshold} events with this key in {_timeout} s");
@@ -77,18 +79,19 @@ public sealed class ThresholdExpert : IExpert
         output.Emit(ev);
     }
 
+    /// <summary>Commits the counts of the batch that was handed on.</summary>
+    public void Delivered() => _state.Commit();
+
+    public ValueTask<IReadOnlyList<string>> SelfTestAsync(CancellationToken cancellationToken) =>
+        ValueTask.FromResult<IReadOnlyList<string>>([_state.Describe(Now(), _timeout)]);
+
+    long Now() => _clock.GetUtcNow().ToUnixTimeSeconds();
+
     void Sweep(long now)
     {
-        foreach (var (key, window) in _windows)
-            if (now - window.Started >= _timeout) _windows.Remove(key);
+        foreach (var (key, window) in _state.Windows)
+            if (now - window.Started >= _timeout) _state.Windows.Remove(key);
     }
 
-    string Key(Event ev)
-    {
-        var chosen = new SortedDictionary<string, JsonNode?>(StringComparer.Ordinal);
-        foreach (var (path, value) in ev.Fields)
-            if (path != Event.IdField && _keys.Contains(path) == _whitelist)
-                chosen[path] = value is JsonNode json ? json.DeepClone() : JsonSerializer.SerializeToNode(value);
-        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(new JsonObject([.. chosen]).ToJsonString())));
-    }
+    public void Dispose() => _state.Dispose();
 }

@@ -18,18 +18,22 @@ namespace IntelMQ.Experts.TorNodes;
     FieldsRead = ["source.ip", "destination.ip"],
     FieldsWritten = ["source.tor_node", "destination.tor_node"],
     Examples = ["intelmq run tor-nodes-expert --set database=/var/lib/intelmq/tor_nodes.dat < events.jsonl"])]
-public sealed class TorNodesExpert : IExpert
+public sealed class TorNodesExpert : IExpert, ISelfTest
 {
     public const string FileName = "tor_nodes.dat";
     static readonly string[] Sides = ["source", "destination"];
 
     readonly HashSet<IPAddress> _nodes;
     readonly bool _overwrite;
+    readonly string _path;
+    readonly TimeProvider _clock;
 
     public TorNodesExpert(TorNodesExpertOptions options, ProgramContext context)
     {
         var path = DatabasePath(options, context);
+        _clock = context.Clock;
         _nodes = ParseList(TextFile.ReadLines("tor-nodes-expert", "database", path), path!);
+        _path = path!;
         _overwrite = options.Overwrite;
     }
 
@@ -40,6 +44,9 @@ public sealed class TorNodesExpert : IExpert
                 ev.TryAdd(side + ".tor_node", true, _overwrite);
         output.Emit(ev);
     }
+
+    public ValueTask<IReadOnlyList<string>> SelfTestAsync(CancellationToken cancellationToken) =>
+        ValueTask.FromResult(DataFileReport.Describe("database", _path, _nodes.Count, "exit node addresses", _clock));
 
     internal static HashSet<IPAddress> ParseList(IEnumerable<string> lines, string source)
     {

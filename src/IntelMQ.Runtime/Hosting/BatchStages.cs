@@ -17,13 +17,17 @@ sealed class AcknowledgeStage(IInputChannel input, RunState run) : IBatchStage
     }
 }
 
-/// <summary>Sends what the component produced and waits for the destinations' confirmations.</summary>
+/// <summary>
+/// Sends what the component produced and waits for the destinations' confirmations; then tells a component that keeps
+/// state about what it passed on (<see cref="IDeliveryAware"/>) that it was delivered.
+/// </summary>
 sealed class SendStage(RunState run, Failures failures) : IBatchStage
 {
     public async ValueTask InvokeAsync(Batch batch, BatchStep next)
     {
         await next(batch);
         await run.Router.FlushAsync(failures);
+        (run.Component as IDeliveryAware)?.Delivered();
     }
 }
 

@@ -68,7 +68,7 @@ sealed class ExpertStage(RunState run, Failures failures) : IBatchStage
     ValueTask Process(Event ev)
     {
         _staging.Clear();
-        if (ev.Kind == MessageKind.Report)
+        if (ev.Kind == MessageKind.Report && !run.Options.Program.Declaration.TakesReports)
             throw new InvalidDataException($"{run.Options.Program.Name} takes events, and this message is a report: send reports to a parser first");
         _expert.Process(ev, _staging);
         return ValueTask.CompletedTask;
@@ -111,7 +111,7 @@ sealed class AsyncExpertStage(RunState run, Failures failures) : IBatchStage
     async ValueTask ProcessAsync(Event ev, Staging staging)
     {
         staging.Clear();
-        if (ev.Kind == MessageKind.Report)
+        if (ev.Kind == MessageKind.Report && !run.Options.Program.Declaration.TakesReports)
             throw new InvalidDataException($"{run.Options.Program.Name} takes events, and this message is a report: send reports to a parser first");
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(run.Hard);
         timeout.CancelAfter(run.Options.Timeout);

@@ -1,18 +1,28 @@
+using System.Text;
+using System.Text.Json.Nodes;
 using IntelMQ.Core;
 using IntelMQ.Experts.Deduplicator;
+using IntelMQ.Runtime;
+using IntelMQ.Runtime.Channels;
+using IntelMQ.Tests.Channels;
+using StackExchange.Redis;
 
 namespace IntelMQ.Tests.Experts;
 
-public sealed class DeduplicatorExpertTests : IDisposable
+public sealed class DeduplicatorExpertTests(RedisServer redis) : IClassFixture<RedisServer>, IDisposable
 {
     readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("dedup-");
     readonly MovableClock _clock = new();
 
     public void Dispose() => _dir.Delete(recursive: true);
 
+    ProgramContext Context => ProgramContext.Default with { DataDirectory = _dir.FullName, Id = "dedup", Clock = _clock };
+
     DeduplicatorExpert Expert(string type = "blacklist", params string[] keys) =>
-        new(new DeduplicatorExpertOptions { FilterType = type, FilterKeys = keys, Ttl = 3600 },
-            ProgramContext.Default with { DataDirectory = _dir.FullName, Id = "dedup", Clock = _clock });
+        new(new DeduplicatorExpertOptions { FilterType = type, FilterKeys = keys, Ttl = 3600 }, Context);
+
+    DeduplicatorExpert RedisExpert(params string[] keys) =>
+        new(new DeduplicatorExpertOptions { FilterType = "whitelist", FilterKeys = keys, Ttl = 3600, Store = "redis", RedisCachePort = redis.Required().Port, RedisCacheDb = 3 }, Context);
 
     static Event NewEvent(string ip, string observed)
     {
@@ -34,17 +44,20 @@ public sealed class DeduplicatorExpertTests : IDisposable
     {
         using var expert = Expert("blacklist", "time.observation");
 
-        var output = Run(expert, NewEvent("192.0.2.1", "2024-01-01T00:00:00+00:00"), NewEvent("192.0.2.1", "2024-01-02T00:00:00+00:00"));
+        var output = Run(expert, NewEvent("192.0.2.1", "2024-01-01T00:00:00+00:00"), NewEvent("192.0.2.1", "2024-01-01T00:00:00+00:00"));
 
         Assert.Single(output.Events);
         Assert.Contains("duplicate", Assert.Single(output.Dropped).Reason);
     }
 
     [Fact]
-    public void Keys_survive_a_restart()
+    public void Keys_of_delivered_events_survive_a_restart()
     {
         using (var first = Expert("whitelist", "source.ip"))
+        {
             Run(first, NewEvent("192.0.2.1", "2024-01-01T00:00:00+00:00"));
+            first.Delivered();
+        }
 
         using var second = Expert("whitelist", "source.ip");
         var output = Run(second, NewEvent("192.0.2.1", "2024-01-05T00:00:00+00:00"));
@@ -54,14 +67,13 @@ public sealed class DeduplicatorExpertTests : IDisposable
     }
 
     [Fact]
-    public void A_message_redelivered_after_a_crash_is_not_lost()
+    public void An_event_whose_hand_off_was_never_confirmed_is_not_marked()
     {
-        var message = NewEvent("192.0.2.1", "2024-01-01T00:00:00+00:00");
         using (var first = Expert("whitelist", "source.ip"))
-            Run(first, message.Clone()); // processed and marked, but its hand-off was never confirmed
+            Run(first, NewEvent("192.0.2.1", "2024-01-01T00:00:00+00:00")); // passed on, but the hand-off never confirmed
 
         using var restarted = Expert("whitelist", "source.ip");
-        var output = Run(restarted, message.Clone());
+        var output = Run(restarted, NewEvent("192.0.2.1", "2024-01-02T00:00:00+00:00"));
 
         Assert.Single(output.Events);
         Assert.Empty(output.Dropped);
@@ -72,11 +84,143 @@ public sealed class DeduplicatorExpertTests : IDisposable
     {
         using var expert = Expert("whitelist", "source.ip");
         Run(expert, NewEvent("192.0.2.1", "2024-01-01T00:00:00+00:00"));
+        expert.Delivered();
 
         _clock.Advance(TimeSpan.FromSeconds(3601));
         var output = Run(expert, NewEvent("192.0.2.1", "2024-01-02T00:00:00+00:00"));
 
         Assert.Single(output.Events);
+    }
+
+    [Fact]
+    public async Task A_failed_send_followed_by_a_retry_does_not_drop_the_event()
+    {
+        var queue = "dedup-" + Guid.NewGuid().ToString("N");
+        var message = """{"source": {"ip": "192.0.2.1"}, "classification": {"type": "scanner"}}""";
+
+        // The destination is down: the hand-off fails, and the program is stopped before it could be confirmed.
+        using var kill = new CancellationTokenSource();
+        var catalog = ChannelCatalog.WithBuiltIns().Add("down", null, (_, _) => new DownChannel(kill), "a destination that is down");
+        await Send(queue, message);
+        var failed = Host(queue, "down:", catalog);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => failed.RunAsync(CancellationToken.None, kill.Token));
+        await failed.DisposeAsync();
+
+        // The input redelivers the message, the destination is back: the event goes out, not dropped as a duplicate.
+        await Send(queue, message);
+        var retried = Host(queue, $"memory:{queue}-out?format=ndjson", catalog);
+        var summary = await retried.RunAsync(CancellationToken.None, CancellationToken.None);
+        await retried.DisposeAsync();
+        Assert.Equal(1, summary.Events);
+        Assert.Equal(0, summary.Dropped);
+
+        // Once the hand-off was confirmed, the key is marked: a duplicate after a restart is dropped.
+        await Send(queue, message);
+        var later = Host(queue, $"memory:{queue}-out?format=ndjson", catalog);
+        var again = await later.RunAsync(CancellationToken.None, CancellationToken.None);
+        await later.DisposeAsync();
+        Assert.Equal(0, again.Events);
+        Assert.Equal(1, again.Dropped);
+    }
+
+    ProgramHost Host(string queue, string output, ChannelCatalog catalog) => new(new HostOptions
+    {
+        Program = new ProgramInfo(typeof(DeduplicatorExpert)),
+        Options = new DeduplicatorExpertOptions { FilterType = "whitelist", FilterKeys = ["source.ip"] },
+        ProgramId = "dedup",
+        Input = $"memory:{queue}",
+        Outputs = new Dictionary<string, IReadOnlyList<string>> { [IntelMQ.Contract.Paths.Default] = [output] },
+        DumpPath = Path.Combine(_dir.FullName, "dump.jsonl"),
+        IdleWait = TimeSpan.FromMilliseconds(200),
+        RetryDelay = TimeSpan.FromMilliseconds(1),
+        Context = new ProgramContext { Id = "dedup", Producer = "test", DataDirectory = _dir.FullName },
+    }, catalog, new ChannelContext("dedup", 0, TextWriter.Null));
+
+    static async Task Send(string queue, string message)
+    {
+        await using var input = IntelMQ.Cli.Channels.Catalog.OpenOutput($"memory:{queue}", new ChannelContext("test", 0, TextWriter.Null));
+        await input.SendAsync([Encoding.UTF8.GetBytes(message)], CancellationToken.None);
+    }
+
+    sealed class DownChannel(CancellationTokenSource stop) : IOutputChannel
+    {
+        public string Name => "down:";
+        public MessageFormat Format => MessageFormat.Idf;
+
+        public ValueTask SendAsync(IReadOnlyList<ReadOnlyMemory<byte>> messages, CancellationToken cancellationToken)
+        {
+            stop.Cancel();
+            throw new IOException("the destination is down");
+        }
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
+    [Fact]
+    public void The_redis_store_is_shared_by_processes_and_marks_with_the_ttl()
+    {
+        var client = redis.Required().Client.Multiplexer.GetDatabase(3);
+        Clear(3);
+        using var first = RedisExpert("source.ip");
+        using var second = RedisExpert("source.ip");
+
+        Assert.Single(Run(first, NewEvent("198.51.100.7", "2024-01-01T00:00:00+00:00")).Events);
+        Assert.Single(Run(second, NewEvent("198.51.100.7", "2024-01-01T00:00:00+00:00")).Events); // not handed on by the first yet
+        first.Delivered();
+        second.Delivered(); // SET NX: the first mark stays
+
+        using var third = RedisExpert("source.ip");
+        var output = Run(third, NewEvent("198.51.100.7", "2024-01-03T00:00:00+00:00"));
+        Assert.Empty(output.Events);
+        Assert.Single(output.Dropped);
+        var key = Assert.Single(client.Multiplexer.GetServer(client.Multiplexer.GetEndPoints()[0]).Keys(3));
+        Assert.Matches("^[0-9a-f]{64}$", key.ToString());
+        Assert.InRange(client.KeyTimeToLive(key)!.Value.TotalSeconds, 3000, 3600);
+    }
+
+    // FLUSHDB needs the client's admin mode: the keys are deleted one by one instead.
+    void Clear(int db)
+    {
+        var multiplexer = redis.Required().Client.Multiplexer;
+        foreach (var key in multiplexer.GetServer(multiplexer.GetEndPoints()[0]).Keys(db)) multiplexer.GetDatabase(db).KeyDelete(key);
+    }
+
+    public static TheoryData<string> Fixtures => [.. Directory.EnumerateFiles(Path.Combine(Paths.Corpus, "intelmq-tests", "experts", "deduplicator"), "*.json").Select(f => Path.GetFileName(f)).Order()];
+
+    /// <summary>IntelMQ's own fixtures, with the cache they start from seeded into Redis: our keys are IntelMQ's.</summary>
+    [Theory]
+    [MemberData(nameof(Fixtures))]
+    public async Task IntelMQ_fixtures_pass_with_their_cache_seeded_in_redis(string name)
+    {
+        var fixture = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(Paths.Corpus, "intelmq-tests", "experts", "deduplicator", name), TestContext.Current.CancellationToken))!;
+        var server = redis.Required();
+        var cache = fixture["cache_before_run"]!.AsObject();
+        var parameters = fixture["parameters"]!.AsObject();
+        var db = parameters["redis_cache_db"]?.GetValue<int>() ?? int.Parse(Assert.Single(cache).Key, System.Globalization.CultureInfo.InvariantCulture);
+        var database = server.Client.Multiplexer.GetDatabase(db);
+        Clear(db);
+        foreach (var (key, entry) in cache[db.ToString(System.Globalization.CultureInfo.InvariantCulture)]!.AsObject())
+            await database.StringSetAsync(key, (string)entry!["value"]!, TimeSpan.FromHours(1));
+
+        using var expert = new DeduplicatorExpert(new DeduplicatorExpertOptions
+        {
+            FilterType = (string?)parameters["filter_type"] ?? "blacklist",
+            FilterKeys = parameters["filter_keys"] is { } keys ? [(string)keys!] : [],
+            Bypass = (bool?)parameters["bypass"] ?? false,
+            Ttl = int.Parse((string)parameters["redis_cache_ttl"]!, System.Globalization.CultureInfo.InvariantCulture),
+            Store = "redis",
+            RedisCachePort = server.Port,
+            RedisCacheDb = db,
+        }, Context);
+        var output = new EventCollector();
+        foreach (var message in fixture["input"]!.AsArray())
+        {
+            var dho = message!.AsObject().DeepClone().AsObject();
+            dho.Remove("raw_text");
+            foreach (var ev in EventJson.Read(Encoding.UTF8.GetBytes(dho.ToJsonString()), MessageFormat.Dho)) expert.Process(ev, output);
+        }
+
+        Assert.Equal(fixture["actual_output"]!["_default"]!.AsArray().Count, output.Events.Count);
     }
 
     sealed class MovableClock : TimeProvider

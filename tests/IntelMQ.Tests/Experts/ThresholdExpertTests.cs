@@ -27,6 +27,46 @@ public sealed class ThresholdExpertTests
     }
 
     [Fact]
+    public void Delivered_counts_survive_a_restart_and_an_unconfirmed_batch_is_not_counted()
+    {
+        var dir = Directory.CreateTempSubdirectory("threshold-");
+        try
+        {
+            var context = ProgramContext.Default with { DataDirectory = dir.FullName, Id = "threshold" };
+            var options = new ThresholdExpertOptions { FilterKeys = ["source.ip"], Threshold = 3, Timeout = 3600 };
+            var output = new EventCollector();
+            using (var first = new ThresholdExpert(options, context))
+            {
+                first.Process(Scan(1), output);
+                first.Process(Scan(2), output);
+                first.Delivered();
+                first.Process(Scan(3), output); // its hand-off never confirmed: it comes again after the restart
+            }
+            Assert.True(File.Exists(Path.Combine(dir.FullName, "threshold.threshold.tsv")));
+
+            using var restarted = new ThresholdExpert(options, context);
+            var again = new EventCollector();
+            restarted.Process(Scan(3), again);
+
+            var passed = Assert.Single(again.Events);
+            Assert.Equal(3L, passed["custom.count"]);
+            Assert.Equal(3L, passed["destination.port"]);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    static Event Scan(int port)
+    {
+        var ev = Event.Create();
+        ev.Add("source.ip", "192.0.2.1");
+        ev.Add("destination.port", (long)port);
+        return ev;
+    }
+
+    [Fact]
     public void Add_keys_that_is_not_an_object_is_refused() =>
         Assert.Throws<ConfigurationException>(() => new ThresholdExpert(new ThresholdExpertOptions { AddKeys = "[1]" }, ProgramContext.Default));
 }
