@@ -15,6 +15,7 @@ var root = new RootCommand("IntelMQ.NET: collect, parse, enrich and deliver secu
     ConfigtestCommand.Create(),
     ConnectiontestCommand.Create(),
     FieldcheckCommand.Create(),
+    WorkflowCommand.Create(),
 };
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)
