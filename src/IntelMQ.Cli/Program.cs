@@ -17,6 +17,7 @@ var root = new RootCommand("IntelMQ.NET: collect, parse, enrich and deliver secu
     FieldcheckCommand.Create(),
     WorkflowCommand.Create(),
 };
+foreach (var daemonCommand in DaemonCommands.Create()) root.Subcommands.Add(daemonCommand);
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)
 {

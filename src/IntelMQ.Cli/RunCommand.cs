@@ -20,6 +20,7 @@ public static class RunCommand
     static readonly Option<string?> Config = new("--config", "-c") { Description = "YAML file with the program's options and run settings (top level or under `parameters:`)." };
     static readonly Option<string[]> Set = new("--set") { Description = "Set an option or run setting: KEY=VALUE, VALUE read as JSON when it parses as JSON. Repeatable; IntelMQ's parameter names work too." };
     static readonly Option<int> WorkerId = new("--worker-id") { Description = "Set by the supervisor of --processes.", Hidden = true };
+    static readonly Option<bool> Supervised = new("--supervised") { Description = "Run under a supervisor that restarts the program when it dies, even with one process (`intelmq start`).", Hidden = true };
     static readonly Dictionary<OptionInfo, Option> Flags = Declared.ToDictionary(o => o, Flag);
 
     // --batch-size from batch_size; values are bound by the same binder as the configuration file's.
@@ -38,7 +39,7 @@ public static class RunCommand
     {
         var command = new Command("run", "Run a program, or a configured instance (config.d/ID.yaml): messages from the input channel, results to the output channels, failures to the dump.")
         {
-            ProgramArg, Config, Set, WorkerId,
+            ProgramArg, Config, Set, WorkerId, Supervised,
         };
         foreach (var flag in Flags.Values) command.Options.Add(flag);
         command.SetAction(Execute);
@@ -73,9 +74,9 @@ public static class RunCommand
                 Console.Error.WriteLine($"{program.Name}: warning: IntelMQ parameter '{key}' is not implemented; use {OptionBinder.IntelMQParametersNotImplemented[key]}.");
         if (plan.Collector is not null && (settings.Processes > 1 || settings.Raw || plan.Host.Input != "stdin:"))
             throw new ConfigurationException($"{program.Name} is a collector: it fetches its reports itself, so --input, --raw and --processes do not apply.");
-        if (settings.Processes > 1)
+        if (settings.Processes > 1 || parse.GetValue(Supervised))
         {
-            if (settings.Raw || !Cli.Channels.Catalog.IsShareable(plan.Host.Input))
+            if (settings.Processes > 1 && (settings.Raw || !Cli.Channels.Catalog.IsShareable(plan.Host.Input)))
                 throw new ConfigurationException($"--processes {settings.Processes}: the input {(settings.Raw ? "--raw" : plan.Host.Input)} cannot be shared by several workers (each would read all of it); "
                                                  + "use a queue (redis, redis-stream, amqp, kafka, pulsar, sqlite) or --processes 1.");
             // The options are checked here once, so that a refused configuration is one message, not workers restarted in a loop.
@@ -173,6 +174,8 @@ public static class RunCommand
         var statistics = settings.IntelmqStatistics is { } redis ? IntelMQStatistics.Open(redis, options.Outputs.Keys, context) : null;
         IHealthCheck? health = null;
         var server = metrics is null ? null : StartMetrics(settings.Metrics!, options, metrics, () => health);
+        var queues = metrics is null ? [] : QueuesOf(options, context);
+        metrics?.ObserveQueues(queues);
         var plan = first;
         try
         {
@@ -197,8 +200,30 @@ public static class RunCommand
         {
             if (plan != first) plan.Dispose();
             server?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            foreach (var (_, queue) in queues) (queue as IAsyncDisposable)?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             statistics?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
+    }
+
+    // The queues the program reads and writes, for intelmq_queue_depth (`intelmq status`); one that cannot be opened is left out.
+    static List<(string Queue, IQueueDepth Channel)> QueuesOf(HostOptions options, ChannelContext context)
+    {
+        var queues = new List<(string, IQueueDepth)>();
+        foreach (var uri in options.Outputs.Values.SelectMany(u => u).Prepend(options.Input).Distinct())
+        {
+            if (ChannelAddress.Parse(uri).Scheme is "stdin" or "stdout" or "file" or "pipe") continue;
+            try
+            {
+                var channel = Cli.Channels.Catalog.OpenOutput(uri, context);
+                if (channel is IQueueDepth depth) queues.Add((channel.Name, depth));
+                else channel.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                Console.Error.WriteLine($"{options.ProgramId}: the depth of {ChannelAddress.Parse(uri)} is not in the metrics: {ex.Message}");
+            }
+        }
+        return queues;
     }
 
     static RunPlan Reload(RunPlan running, RunPlan first, Func<RunPlan> reload)

@@ -16,6 +16,7 @@ public static class Supervisor
     {
         var args = Environment.GetCommandLineArgs().Skip(1).ToList();
         RemoveOption(args, "--processes");
+        args.Remove("--supervised");
         var stopping = false;
         var workers = new Process?[processes];
         var failures = new int[processes];
