@@ -242,7 +242,7 @@ public sealed class DaemonControl(WorkflowDirectory workflow, TextWriter output)
         foreach (var s in statuses)
         {
             static string N(double? v, string format = "0") => v is { } x ? x.ToString(format, CultureInfo.InvariantCulture) : "-";
-            var queues = s.Metrics is { Queues.Count: > 0 } m ? string.Join(" ", m.Queues.Select(q => $"{q.Key}={N(q.Value)}")) : "";
+            var queues = s.Metrics is { Queues.Count: > 0 } m ? string.Join(", ", m.Queues.Select(q => $"{q.Key}: {N(q.Value)}")) : "";
             output.WriteLine($"{s.Id,-28} {s.Program,-24} {s.State,-8} {(s.Pid is { } pid ? pid.ToString(CultureInfo.InvariantCulture) : "-"),7} "
                              + $"{(s.Uptime is { } u ? Uptime(u) : "-"),9} {N(s.Rate, "0.0"),8} {N(s.Metrics?.Errors),7} {N(s.Metrics?.Dumped),7}  {queues}");
         }

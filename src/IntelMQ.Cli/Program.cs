@@ -16,6 +16,7 @@ var root = new RootCommand("IntelMQ.NET: collect, parse, enrich and deliver secu
     ConnectiontestCommand.Create(),
     FieldcheckCommand.Create(),
     WorkflowCommand.Create(),
+    SystemdCommand.Create(),
 };
 foreach (var daemonCommand in DaemonCommands.Create()) root.Subcommands.Add(daemonCommand);
 var parse = root.Parse(args);
