@@ -13,7 +13,7 @@ namespace IntelMQ.Cli;
 /// </summary>
 public sealed class DaemonControl(WorkflowDirectory workflow, TextWriter output)
 {
-    static readonly TimeSpan StartCheck = TimeSpan.FromSeconds(3);
+    static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
     static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
 
     /// <summary>One line of <c>intelmq status</c>.</summary>
@@ -49,7 +49,7 @@ public sealed class DaemonControl(WorkflowDirectory workflow, TextWriter output)
     /// <summary>Starts each instance that is not running (disabled ones only when named); true when all run.</summary>
     public bool Start(IReadOnlyList<string> ids, bool named)
     {
-        var started = new List<(string Id, Process Process)>();
+        var started = new List<(string Id, Process Process, long LogFrom)>();
         var ok = true;
         foreach (var id in ids)
         {
@@ -62,22 +62,24 @@ public sealed class DaemonControl(WorkflowDirectory workflow, TextWriter output)
             }
             if (Load(id) is not { } instance) { ok = false; continue; }
             if (!instance.Enabled && !named) { output.WriteLine($"{id}: disabled (enabled: false); not started."); continue; }
-            started.Add((id, Spawn(instance)));
+            var log = workflow.LogFile(id);
+            started.Add((id, Spawn(instance), File.Exists(log) ? new FileInfo(log).Length : 0));
         }
-        // A daemon whose program refuses its configuration exits at once: say so here rather than only in its log.
-        var deadline = DateTime.UtcNow + StartCheck;
-        while (started.Count > 0 && DateTime.UtcNow < deadline && !started.All(s => s.Process.HasExited)) Thread.Sleep(Poll);
-        foreach (var (id, process) in started)
+        // Started is when its program says it runs (signals handled from then on); one that refuses its configuration exits at once.
+        var deadline = DateTime.UtcNow + StartTimeout;
+        foreach (var (id, process, from) in started)
         {
-            if (!process.HasExited)
+            var running = WaitForLine(workflow.LogFile(id), from, [$"{id}: running"], deadline, () => process.HasExited);
+            if (running is not null) output.WriteLine($"{id}: started (pid {process.Id}); log: {workflow.LogFile(id)}");
+            else if (!process.HasExited) output.WriteLine($"{id}: started (pid {process.Id}) but not yet running after {StartTimeout.TotalSeconds:0} s; see {workflow.LogFile(id)}");
+            else
             {
-                output.WriteLine($"{id}: started (pid {process.Id}); log: {workflow.LogFile(id)}");
-                continue;
+                File.Delete(workflow.PidFile(id));
+                if (process.ExitCode == 0) { output.WriteLine($"{id}: ran to the end of its input and exited (run_mode: once); log: {workflow.LogFile(id)}"); continue; }
+                ok = false;
+                output.WriteLine($"{id}: exited at once with status {process.ExitCode}; the end of {workflow.LogFile(id)}:");
+                foreach (var line in File.ReadLines(workflow.LogFile(id)).TakeLast(5)) output.WriteLine("  " + line);
             }
-            ok = false;
-            File.Delete(workflow.PidFile(id));
-            output.WriteLine($"{id}: exited at once with status {process.ExitCode}; the end of {workflow.LogFile(id)}:");
-            foreach (var line in File.ReadLines(workflow.LogFile(id)).TakeLast(5)) output.WriteLine("  " + line);
         }
         return ok;
     }
@@ -178,17 +180,20 @@ public sealed class DaemonControl(WorkflowDirectory workflow, TextWriter output)
             var log = workflow.LogFile(id);
             var from = File.Exists(log) ? new FileInfo(log).Length : 0;
             daemon.Signal(1);
-            var outcome = WaitForLine(log, from, [$"{id}: configuration reloaded", $"{id}: reload refused"], DateTime.UtcNow + timeout);
+            var outcome = WaitForLine(log, from, [$"{id}: configuration reloaded", $"{id}: reload refused"], DateTime.UtcNow + timeout, () => !daemon.IsRunning);
             ok &= outcome?.Contains("reloaded", StringComparison.Ordinal) == true;
             output.WriteLine(outcome ?? $"{id}: no word of the reload in {log} within {timeout.TotalSeconds:0} s (it reloads after its batch in hand).");
         }
         return ok;
     }
 
-    static string? WaitForLine(string file, long from, string[] starts, DateTime deadline)
+    /// <summary>The first line after <paramref name="from"/> that contains one of <paramref name="starts"/>; null at the deadline or when <paramref name="over"/>.</summary>
+    static string? WaitForLine(string file, long from, string[] starts, DateTime deadline, Func<bool> over)
     {
         do
         {
+            // Asked before reading, so that a line written just before the end is still read.
+            var ended = over();
             if (File.Exists(file))
             {
                 using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
@@ -197,6 +202,7 @@ public sealed class DaemonControl(WorkflowDirectory workflow, TextWriter output)
                 while (reader.ReadLine() is { } line)
                     if (starts.Any(s => line.Contains(s, StringComparison.Ordinal))) return line;
             }
+            if (ended) return null;
             Thread.Sleep(Poll);
         }
         while (DateTime.UtcNow < deadline);

@@ -177,6 +177,8 @@ public static class RunCommand
         var queues = metrics is null ? [] : QueuesOf(options, context);
         metrics?.ObserveQueues(queues);
         var plan = first;
+        // `intelmq start` waits for this line: from here on the signals are handled.
+        if (options.Daemon) Console.Error.WriteLine($"{options.ProgramId}: running (pid {Environment.ProcessId}); SIGTERM stops it, SIGHUP reloads its configuration.");
         try
         {
             while (true)

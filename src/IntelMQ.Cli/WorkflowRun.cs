@@ -165,7 +165,7 @@ public sealed class WorkflowRun
 
     int Report(PosixSignal? killed)
     {
-        _output.WriteLine($"{"instance",-28} {"program",-24} {"in",8} {"out",8} {"dumped",7}  state");
+        _output.WriteLine($"{"instance",-28} {"program",-24} {"received",8} {"events",8} {"sent",8} {"dumped",7}  state");
         var failures = 0;
         foreach (var node in _nodes)
         {
@@ -177,7 +177,7 @@ public sealed class WorkflowRun
                 failures++;
                 state = "failed: " + Reason(run.Exception!);
             }
-            _output.WriteLine($"{node.Config.Id,-28} {node.Config.Program!.Name,-24} {summaries.Sum(s => s.Messages),8} {summaries.Sum(s => s.Events),8} {summaries.Sum(s => s.Dumped),7}  {state}");
+            _output.WriteLine($"{node.Config.Id,-28} {node.Config.Program!.Name,-24} {summaries.Sum(s => s.Messages),8} {summaries.Sum(s => s.EventsReceived),8} {summaries.Sum(s => s.Events),8} {summaries.Sum(s => s.Dumped),7}  {state}");
         }
         foreach (var dump in _nodes.SelectMany(n => n.Run!.IsCompletedSuccessfully ? n.Run.Result : []).Where(s => s.Dumped > 0).Select(s => s.DumpPath).Distinct())
             _output.WriteLine($"failures dumped to {dump} (`intelmq dump` shows and replays them)");
