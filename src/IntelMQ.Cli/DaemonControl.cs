@@ -93,6 +93,9 @@ public sealed class DaemonControl(WorkflowDirectory workflow, TextWriter output)
         }
         var problems = new List<ConfigDiagnostic>();
         var instance = InstanceLoader.Load(file, Programs.Catalog, Channels.Catalog, problems);
+        // An in-memory queue lives in one process; a daemon alone on it would wait forever.
+        if (instance is not null && instance.Outputs.Values.SelectMany(u => u).Prepend(instance.Input ?? "").FirstOrDefault(u => u.StartsWith("memory:", StringComparison.Ordinal)) is { } memory)
+            problems.Add(new(file, instance.LineOf(memory == instance.Input ? "input" : "output"), $"{id}: {memory} is an in-memory queue, which only joins programs of one process (`intelmq workflow run`): between daemons use sqlite:PATH?queue=NAME or a server's queue."));
         foreach (var problem in problems.Where(p => !p.IsWarning)) output.WriteLine(problem);
         if (instance?.Program is not null && !problems.Any(p => !p.IsWarning)) return instance;
         output.WriteLine($"{id}: not started (`intelmq configtest` checks every file).");

@@ -136,6 +136,18 @@ public sealed class DaemonControlTests(RedisServer redis) : IClassFixture<RedisS
         Assert.False(File.Exists(_intelmq.PathOf("var/run/collector.pid")));
     }
 
+    [Fact]
+    public void An_instance_on_an_in_memory_queue_is_not_started_as_a_daemon()
+    {
+        Write("expert", "program: taxonomy-expert\ninput: memory:events\noutput: memory:classified\n");
+        var start = _intelmq.Run("", "start");
+
+        Assert.Equal(1, start.ExitCode);
+        Assert.Contains("expert.yaml:2: expert: memory:events is an in-memory queue", start.Stdout);
+        Assert.Contains("intelmq workflow run", start.Stdout);
+        Assert.False(File.Exists(_intelmq.PathOf("var/run/expert.pid")));
+    }
+
     List<int> Numbers() => !File.Exists(_intelmq.PathOf("events.jsonl")) ? []
         : [.. File.ReadAllLines(_intelmq.PathOf("events.jsonl")).Where(l => l.EndsWith('}')).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("custom").GetProperty("n").GetInt32())];
 
