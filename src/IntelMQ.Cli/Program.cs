@@ -15,6 +15,8 @@ var root = new RootCommand("IntelMQ.NET: collect, parse, enrich and deliver secu
     ConfigtestCommand.Create(),
     ConnectiontestCommand.Create(),
     FieldcheckCommand.Create(),
+    WorkflowCommand.Create(),
+    SystemdCommand.Create(),
 };
 var plugins = new Option<string?>("--plugins")
 {
@@ -22,6 +24,7 @@ var plugins = new Option<string?>("--plugins")
     Recursive = true,
 };
 root.Options.Add(plugins);
+foreach (var daemonCommand in DaemonCommands.Create()) root.Subcommands.Add(daemonCommand);
 var parse = root.Parse(args);
 // Through the environment, so that the workers of --processes load the same plugins.
 if (parse.GetValue(plugins) is { Length: > 0 } pluginDirectory) Environment.SetEnvironmentVariable("INTELMQ_PLUGINS", Path.GetFullPath(pluginDirectory));

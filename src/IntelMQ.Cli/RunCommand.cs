@@ -20,6 +20,7 @@ public static class RunCommand
     static readonly Option<string?> Config = new("--config", "-c") { Description = "YAML file with the program's options and run settings (top level or under `parameters:`)." };
     static readonly Option<string[]> Set = new("--set") { Description = "Set an option or run setting: KEY=VALUE, VALUE read as JSON when it parses as JSON. Repeatable; IntelMQ's parameter names work too." };
     static readonly Option<int> WorkerId = new("--worker-id") { Description = "Set by the supervisor of --processes.", Hidden = true };
+    static readonly Option<bool> Supervised = new("--supervised") { Description = "Run under a supervisor that restarts the program when it dies, even with one process (`intelmq start`).", Hidden = true };
     static readonly Dictionary<OptionInfo, Option> Flags = Declared.ToDictionary(o => o, Flag);
 
     // --batch-size from batch_size; values are bound by the same binder as the configuration file's.
@@ -38,7 +39,7 @@ public static class RunCommand
     {
         var command = new Command("run", "Run a program, or a configured instance (config.d/ID.yaml): messages from the input channel, results to the output channels, failures to the dump.")
         {
-            ProgramArg, Config, Set, WorkerId,
+            ProgramArg, Config, Set, WorkerId, Supervised,
         };
         foreach (var flag in Flags.Values) command.Options.Add(flag);
         command.SetAction(Execute);
@@ -48,68 +49,41 @@ public static class RunCommand
     static int Execute(ParseResult parse)
     {
         var name = parse.GetValue(ProgramArg)!;
-        var values = ConfigValues.Collect(parse.GetValue(Config), parse.GetValue(Set) ?? []);
-        // A configured instance (config.d/ID.yaml) brings its program and values; --config, --set and the flags win.
-        var program = InstanceRun.Apply(name, values) ?? Programs.Catalog.Resolve(name);
-        foreach (var key in values.Keys)
-            if (OptionBinder.Find(Declared, key) is { Attribute.CommandLineOnly: true } flagOnly)
-                throw new ConfigurationException($"'{key}' is a command-line flag (--{flagOnly.Name.Replace('_', '-')}), not a configuration key.");
-        // The command line wins over --set and the file.
-        foreach (var (option, flag) in Flags)
-            if (parse.GetResult(flag) is { Implicit: false } given) values[option.Name] = given.GetValueOrDefault<object?>();
-        var settings = BindRunOptions(values);
-        var collector = program.Kind == ProgramKind.Collector ? CollectorSettings.Take(values) : null;
-        var ignored = new List<string>();
-        var options = OptionBinder.Bind(program, values, ignored);
-        var id = settings.Id ?? program.Name;
-        using var logs = ProgramLog.Create(program.Name, id, (LogLevel)((int)settings.LogLevel + 1), settings.LogFormat, Console.Error, Clock.Provider);
-        var context = Installation.ContextFor(program, id) with { Log = logs.CreateLogger(program.Name) };
+        var workerId = parse.GetValue(WorkerId);
+        // Read again on SIGHUP: the configured instance's file may have changed.
+        RunPlan Plan()
+        {
+            var values = ConfigValues.Collect(parse.GetValue(Config), parse.GetValue(Set) ?? []);
+            // A configured instance (config.d/ID.yaml) brings its program and values; --config, --set and the flags win.
+            var program = InstanceRun.Apply(name, values) ?? Programs.Catalog.Resolve(name);
+            foreach (var key in values.Keys)
+                if (OptionBinder.Find(Declared, key) is { Attribute.CommandLineOnly: true } flagOnly)
+                    throw new ConfigurationException($"'{key}' is a command-line flag (--{flagOnly.Name.Replace('_', '-')}), not a configuration key.");
+            // The command line wins over --set and the file.
+            foreach (var (option, flag) in Flags)
+                if (parse.GetResult(flag) is { Implicit: false } given) values[option.Name] = given.GetValueOrDefault<object?>();
+            return RunPlan.Build(program, values, workerId, Console.Error);
+        }
+        using var plan = Plan();
+        var (program, settings, options, context) = (plan.Program, plan.Settings, plan.Host.Options, plan.Host.Context);
         if (settings.SelfUpdateDb) return DataUpdate.Run(program, options, context, Console.Error);
         if (settings.SelfTest) return SelfTest(program, options, context);
-        var workerId = parse.GetValue(WorkerId);
         if (parse.GetResult(WorkerId) is { Implicit: false }) Supervisor.StopWithSupervisor();
-        if (ignored.Count > 0 && workerId == 0)
-            foreach (var key in ignored)
+        if (plan.Ignored.Count > 0 && workerId == 0)
+            foreach (var key in plan.Ignored)
                 Console.Error.WriteLine($"{program.Name}: warning: IntelMQ parameter '{key}' is not implemented; use {OptionBinder.IntelMQParametersNotImplemented[key]}.");
-        if (settings.Raw && program.Kind != ProgramKind.Parser)
-            throw new ConfigurationException($"--raw is for parsers; {program.Name} is {program.Kind.ToString().ToLowerInvariant()}.");
-        if (settings.OutFormat == MessageFormat.Auto) throw new ConfigurationException("out_format must be idf, ndjson or dho.");
-        var host = new HostOptions
+        if (plan.Collector is not null && (settings.Processes > 1 || settings.Raw || plan.Host.Input != "stdin:"))
+            throw new ConfigurationException($"{program.Name} is a collector: it fetches its reports itself, so --input, --raw and --processes do not apply.");
+        if (settings.Processes > 1 || parse.GetValue(Supervised))
         {
-            Program = program,
-            Options = options,
-            ProgramId = id,
-            WorkerId = workerId,
-            Input = settings.Input,
-            Outputs = ParseOutputs(settings.Output),
-            InFormat = settings.InFormat,
-            OutFormat = settings.OutFormat,
-            DumpPath = settings.Dump ?? Path.Combine(Installation.DumpDirectory, id + ".jsonl"),
-            StopAfter = settings.StopAfter,
-            Daemon = settings.Daemon,
-            Raw = settings.Raw,
-            BatchSize = settings.BatchSize,
-            Linger = TimeSpan.FromMilliseconds(settings.LingerMs),
-            OnError = settings.OnError,
-            OnTransientError = settings.OnTransientError,
-            MaxRetries = settings.Retries,
-            RetryDelay = TimeSpan.FromSeconds(settings.RetryDelay),
-            DropPath = settings.DropPath,
-            Concurrency = settings.Concurrency,
-            Timeout = TimeSpan.FromMilliseconds(settings.TimeoutMs),
-            Context = context,
-        };
-        if (collector is not null) return RunCollector(host, collector, settings);
-        if (settings.Processes > 1)
-        {
-            if (settings.Raw || !Cli.Channels.Catalog.IsShareable(host.Input))
-                throw new ConfigurationException($"--processes {settings.Processes}: the input {(settings.Raw ? "--raw" : host.Input)} cannot be shared by several workers (each would read all of it); "
+            if (settings.Processes > 1 && (settings.Raw || !Cli.Channels.Catalog.IsShareable(plan.Host.Input)))
+                throw new ConfigurationException($"--processes {settings.Processes}: the input {(settings.Raw ? "--raw" : plan.Host.Input)} cannot be shared by several workers (each would read all of it); "
                                                  + "use a queue (redis, redis-stream, amqp, kafka, pulsar, sqlite) or --processes 1.");
             // The options are checked here once, so that a refused configuration is one message, not workers restarted in a loop.
-            (program.Create(options, context) as IDisposable)?.Dispose();
-            return Supervisor.Run(settings.Processes, id, Console.Error);
+            plan.Check();
+            return Supervisor.Run(settings.Processes, plan.Host.ProgramId, Console.Error);
         }
-        return Run(host, settings);
+        return Run(plan, Plan);
     }
 
     // What the program found (its reference data, its servers), on standard output; 0 usable, 1 not, 2 (thrown) misconfigured.
@@ -140,26 +114,6 @@ public static class RunCommand
         }
     }
 
-    static int RunCollector(HostOptions host, CollectorSettings collector, RunOptions settings)
-    {
-        if (settings.Processes > 1 || settings.Raw || host.Input != "stdin:")
-            throw new ConfigurationException($"{host.Program.Name} is a collector: it fetches its reports itself, so --input, --raw and --processes do not apply.");
-        var options = new CollectorHostOptions
-        {
-            Program = host.Program,
-            Options = host.Options,
-            Context = host.Context,
-            Outputs = host.Outputs,
-            OutFormat = host.OutFormat,
-            DumpPath = host.DumpPath,
-            StatePath = StateStore.PathFor(host.ProgramId),
-            Schedule = host.Daemon ? collector.Schedule : null,
-            MaxReportSize = collector.MaxReportSize,
-            Feed = collector.Feed,
-        };
-        return Run(host, settings, (stop, kill) => RunCollectorOnce(options, host, stop, kill));
-    }
-
     static RunSummary RunCollectorOnce(CollectorHostOptions options, HostOptions host, CancellationToken stop, CancellationToken kill)
     {
         var collector = new CollectorHost(options, Cli.Channels.Catalog, new ChannelContext(host.ProgramId, 0, Console.Error));
@@ -168,7 +122,7 @@ public static class RunCommand
     }
 
     /// <summary>The run settings among the values (removed from them), with IntelMQ's error handling keys translated.</summary>
-    static RunOptions BindRunOptions(Dictionary<string, object?> values)
+    internal static RunOptions BindRunOptions(Dictionary<string, object?> values)
     {
         if (values.TryGetValue("output", out var output) && output is not (string or string[] or null))
             values["output"] = ConfigOutputs(output).ToArray();
@@ -187,11 +141,18 @@ public static class RunCommand
         return settings;
     }
 
-    static int Run(HostOptions options, RunOptions settings, Func<CancellationToken, CancellationToken, RunSummary>? runOnce = null)
+    /// <summary>
+    /// Runs the plan until its input ends or a signal stops it. SIGHUP: the current batch is finished and acknowledged,
+    /// the configuration read again (<paramref name="reload"/>) and the program rebuilt from it; a configuration that is
+    /// refused leaves the previous one running. The metrics address and --processes stay as they were at the start.
+    /// </summary>
+    static int Run(RunPlan first, Func<RunPlan> reload)
     {
         using var stop = new CancellationTokenSource();
         using var kill = new CancellationTokenSource();
         PosixSignal? signal = null;
+        CancellationTokenSource? generation = null;
+        var reloading = 0;
         // First signal: finish and acknowledge the current batch; second: leave it unacknowledged for redelivery.
         void OnSignal(PosixSignalContext context)
         {
@@ -200,24 +161,96 @@ public static class RunCommand
             if (stop.IsCancellationRequested) kill.Cancel();
             stop.Cancel();
         }
+        void OnHangup(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            Interlocked.Exchange(ref reloading, 1);
+            try { Volatile.Read(ref generation)?.Cancel(); }
+            catch (ObjectDisposedException) { } // between two generations: the flag is seen by the next one
+        }
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnHangup);
+        var (options, settings) = (first.Host, first.Settings);
         var context = new ChannelContext(options.ProgramId, options.WorkerId, Console.Error);
         using var metrics = settings.Metrics is null ? null : new RunMetrics(options.Program.Name, options.ProgramId, options.Outputs.Keys);
         var statistics = settings.IntelmqStatistics is { } redis ? IntelMQStatistics.Open(redis, options.Outputs.Keys, context) : null;
         IHealthCheck? health = null;
         var server = metrics is null ? null : StartMetrics(settings.Metrics!, options, metrics, () => health);
-        var observer = new RunObserver(metrics, statistics);
-        runOnce ??= (stop, kill) => RunOnce(options, context, stop, kill, metrics is null && statistics is null ? null : observer.Observe, check => health = check);
+        var queues = metrics is null ? [] : QueuesOf(options, context);
+        metrics?.ObserveQueues(queues);
+        var plan = first;
+        // `intelmq start` waits for this line: from here on the signals are handled.
+        if (options.Daemon) Console.Error.WriteLine($"{options.ProgramId}: running (pid {Environment.ProcessId}); SIGTERM stops it, SIGHUP reloads its configuration.");
         try
         {
-            return Run(options, runOnce, stop, kill, () => signal, () => metrics?.Retried(1));
+            while (true)
+            {
+                var host = plan.Host;
+                // The host counts from zero again: a new observer, so that the counters only ever add.
+                var observer = new RunObserver(metrics, statistics);
+                Func<CancellationToken, CancellationToken, RunSummary> runOnce = plan.Collector is not null
+                    ? (stop, kill) => RunCollectorOnce(plan.CollectorOptions(host), host, stop, kill)
+                    : (stop, kill) => RunOnce(host, context, stop, kill, metrics is null && statistics is null ? null : observer.Observe, check => health = check);
+                using var current = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
+                Volatile.Write(ref generation, current);
+                if (Volatile.Read(ref reloading) == 1) current.Cancel();
+                var exit = Run(host, runOnce, current, kill, () => signal, () => metrics?.Retried(1));
+                Volatile.Write(ref generation, null);
+                if (stop.IsCancellationRequested || Interlocked.Exchange(ref reloading, 0) == 0) return exit;
+                plan = Reload(plan, first, reload);
+            }
         }
         finally
         {
+            if (plan != first) plan.Dispose();
             server?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            foreach (var (_, queue) in queues) (queue as IAsyncDisposable)?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             statistics?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
+    }
+
+    // The queues the program reads and writes, for intelmq_queue_depth (`intelmq status`); one that cannot be opened is left out.
+    static List<(string Queue, IQueueDepth Channel)> QueuesOf(HostOptions options, ChannelContext context)
+    {
+        var queues = new List<(string, IQueueDepth)>();
+        foreach (var uri in options.Outputs.Values.SelectMany(u => u).Prepend(options.Input).Distinct())
+        {
+            if (ChannelAddress.Parse(uri).Scheme is "stdin" or "stdout" or "file" or "pipe") continue;
+            try
+            {
+                var channel = Cli.Channels.Catalog.OpenOutput(uri, context);
+                if (channel is IQueueDepth depth) queues.Add((channel.Name, depth));
+                else channel.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                Console.Error.WriteLine($"{options.ProgramId}: the depth of {ChannelAddress.Parse(uri)} is not in the metrics: {ex.Message}");
+            }
+        }
+        return queues;
+    }
+
+    static RunPlan Reload(RunPlan running, RunPlan first, Func<RunPlan> reload)
+    {
+        var id = running.Host.ProgramId;
+        RunPlan? next = null;
+        try
+        {
+            next = reload();
+            if (next.Host.ProgramId != id || next.Program != running.Program)
+                throw new ConfigurationException($"the reloaded configuration runs {next.Program.Name} as {next.Host.ProgramId}; a reload keeps the program and the id (restart to change them).");
+            next.Check();
+        }
+        catch (Exception ex) when (ex is ConfigurationException or IOException)
+        {
+            next?.Dispose();
+            Console.Error.WriteLine($"{id}: reload refused, still running the previous configuration: {ex.Message}");
+            return running;
+        }
+        if (running != first) running.Dispose();
+        Console.Error.WriteLine($"{id}: configuration reloaded.");
+        return next;
     }
 
     // Under --processes each worker serves on the next port (worker 0 on the given one), so that every worker is scraped.
@@ -317,20 +350,4 @@ public static class RunCommand
         Dictionary<string, object?> paths => [.. paths.SelectMany(p => ConfigOutputs(p.Value).Select(uri => $"{p.Key}={uri}"))],
         _ => throw new ConfigurationException("config: output must be a channel URI, a list of them, or a mapping of output path names to them."),
     };
-
-    /// <summary>NAME=URI or URI (the default path); a path given twice sends to both. A URI's own query (?queue=x) is not a NAME=.</summary>
-    static Dictionary<string, IReadOnlyList<string>> ParseOutputs(string[] outputs)
-    {
-        var channels = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        foreach (var output in outputs)
-        {
-            var eq = output.IndexOf('=');
-            var named = eq > 0 && !output.AsSpan(0, eq).ContainsAny(":/?");
-            var (name, uri) = named ? (output[..eq], output[(eq + 1)..]) : (Paths.Default, output);
-            ChannelAddress.Parse(uri);
-            (channels.TryGetValue(name, out var list) ? list : channels[name] = []).Add(uri);
-        }
-        if (!channels.ContainsKey(Paths.Default)) channels[Paths.Default] = ["stdout:"];
-        return channels.ToDictionary(c => c.Key, c => (IReadOnlyList<string>)c.Value, StringComparer.Ordinal);
-    }
 }

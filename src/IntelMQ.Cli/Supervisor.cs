@@ -5,7 +5,8 @@ namespace IntelMQ.Cli;
 
 /// <summary>
 /// <c>--processes N</c>: starts N workers (this command again, with <c>--worker-id</c>), restarts a worker that dies
-/// with backoff, and forwards SIGTERM/SIGINT so that each finishes and acknowledges its batch.
+/// with backoff, and forwards SIGTERM/SIGINT so that each finishes and acknowledges its batch, and SIGHUP so that each
+/// reloads its configuration.
 /// </summary>
 public static class Supervisor
 {
@@ -15,6 +16,7 @@ public static class Supervisor
     {
         var args = Environment.GetCommandLineArgs().Skip(1).ToList();
         RemoveOption(args, "--processes");
+        args.Remove("--supervised");
         var stopping = false;
         var workers = new Process?[processes];
         var failures = new int[processes];
@@ -28,6 +30,12 @@ public static class Supervisor
         }
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+        {
+            context.Cancel = true;
+            foreach (var w in workers)
+                if (w is { HasExited: false }) Kill(w.Id, 1);
+        });
         for (var i = 0; i < processes; i++) (workers[i], started[i]) = (Start(args, i), DateTime.UtcNow);
         log.WriteLine($"{id}: supervising {processes} workers ({string.Join(", ", workers.Select(w => w!.Id))})");
         while (true)

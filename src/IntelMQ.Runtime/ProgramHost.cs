@@ -78,7 +78,7 @@ public sealed class ProgramHost : IAsyncDisposable
         }
         if (_progress) _console.Write("\r\x1b[K");
         var counters = run.Counters;
-        return new RunSummary(counters.Messages, counters.SentByPath, counters.Dumped, _dump.Path) { Dropped = counters.Dropped, Interrupted = interrupted };
+        return new RunSummary(counters.Messages, counters.SentByPath, counters.Dumped, _dump.Path) { Dropped = counters.Dropped, Interrupted = interrupted, EventsReceived = counters.EventsReceived };
     }
 
     IBatchStage Stage(RunState run, Failures failures) => _component switch

@@ -5,6 +5,9 @@ public sealed record RunSummary(long Messages, IReadOnlyDictionary<string, long>
 {
     public long Dropped { get; init; }
 
+    /// <summary>Events given to the program: decoded from its messages (an expert, an output) or parsed out of its reports (a parser).</summary>
+    public long EventsReceived { get; init; }
+
     /// <summary>A signal stopped the run before its input was done; what was made so far was handed on.</summary>
     public bool Interrupted { get; init; }
 
