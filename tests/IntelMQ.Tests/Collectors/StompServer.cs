@@ -72,7 +72,7 @@ public sealed class StompServer : IAsyncDisposable
             Stream stream = client.GetStream();
             if (_certificate is not null)
             {
-                var ssl = new SslStream(stream, false, (_, certificate, _, _) => certificate is not null);
+                var ssl = new SslStream(stream, false);
                 await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
                 {
                     ServerCertificate = _certificate, ClientCertificateRequired = true,

@@ -57,6 +57,7 @@ public sealed class TaxiiServer
         JsonObject? answer = context.Request.Path.Value switch
         {
             "/taxii2/" => new JsonObject { ["title"] = "Test TAXII", ["default"] = root + "api1/", ["api_roots"] = new JsonArray(root + "api1/") },
+            "/api1/" => new JsonObject { ["title"] = "API root 1", ["versions"] = new JsonArray(MediaType), ["max_content_length"] = 10_485_760 },
             "/api1/collections/" => new JsonObject
             {
                 ["collections"] = new JsonArray(new JsonObject
