@@ -24,7 +24,8 @@ namespace IntelMQ.Collectors.Misp;
         removed (tags/removeTagFromObject). A crash or a failed hand-off before that leaves the event tagged to
         process, so the next run collects it again: at least once, never skipped. An event that cannot be retagged
         (the tag does not exist, the key may not tag) is logged and comes again next run. The tags must be
-        exportable in MISP, or the search does not find them. IntelMQ's misp_verify is http_verify_cert.
+        exportable in MISP, or the search does not find them. IntelMQ's deprecated misp_verify is not taken:
+        write http_verify_cert.
         """,
     FieldsWritten = ["feed.url"],
     Examples = [

@@ -73,7 +73,7 @@ public sealed class StompCollector : ICollector
     public async IAsyncEnumerable<CollectedReport> CollectAsync(ICollectorState state, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var byPassword = !_options.AuthBySslClientCertificate;
-        await using var connection = await StompConnection.OpenAsync(_options.Server, _options.Port, _tls,
+        await using var connection = await StompConnection.OpenAsync(_options.Server, _options.Port, _tls, _options.Vhost,
             byPassword ? _options.Username : null, byPassword ? _options.Password?.Reveal() ?? "guest" : null,
             TimeSpan.FromMilliseconds(_options.Heartbeat), cancellationToken);
         await connection.SubscribeAsync(_exchange, cancellationToken);

@@ -14,6 +14,9 @@ public sealed record StompCollectorOptions
     [Option("The STOMP destination to subscribe to, e.g. /exchange/my.example.org/*.*.*.* (n6 gives it).")]
     public string? Exchange { get; set; }
 
+    [Option("The virtual host to ask for (the CONNECT frame's host header); empty: none is sent and the broker takes its default. RabbitMQ (n6's broker) refuses a host header that names no virtual host of it.")]
+    public string? Vhost { get; set; }
+
     [Option("The heart-beat interval in milliseconds offered both ways; 0 for none. A broker silent for twice its interval is taken as gone.", Min = 0)]
     public int Heartbeat { get; set; } = 6000;
 

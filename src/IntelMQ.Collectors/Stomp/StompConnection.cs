@@ -32,11 +32,12 @@ public sealed class StompConnection : IAsyncDisposable
     public string Where { get; private init; } = "";
 
     /// <summary>Connects, with TLS unless <paramref name="tls"/> is null, and logs in (login and passcode unless null).</summary>
+    /// <param name="virtualHost">The host header (RabbitMQ's virtual host); null or empty: none, so the broker's default.</param>
     /// <param name="heartBeat">The heart-beat interval offered both ways; zero for none.</param>
     /// <exception cref="TransientException">The broker cannot be reached, or went away.</exception>
     /// <exception cref="IOException">TLS failed, or the broker refused the login (an ERROR frame).</exception>
-    public static async Task<StompConnection> OpenAsync(string host, int port, SslClientAuthenticationOptions? tls, string? login, string? passcode,
-                                                        TimeSpan heartBeat, CancellationToken cancellationToken)
+    public static async Task<StompConnection> OpenAsync(string host, int port, SslClientAuthenticationOptions? tls, string? virtualHost,
+                                                        string? login, string? passcode, TimeSpan heartBeat, CancellationToken cancellationToken)
     {
         var where = $"stomp{(tls is null ? "" : "+ssl")}://{host}:{port}";
         var tcp = new TcpClient();
@@ -71,7 +72,8 @@ public sealed class StompConnection : IAsyncDisposable
         try
         {
             var ms = ((long)heartBeat.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
-            var headers = new List<(string, string)> { ("accept-version", "1.2"), ("host", host), ("heart-beat", $"{ms},{ms}") };
+            var headers = new List<(string, string)> { ("accept-version", "1.2"), ("heart-beat", $"{ms},{ms}") };
+            if (virtualHost is { Length: > 0 }) headers.Add(("host", virtualHost));
             if (login is not null) headers.Add(("login", login));
             if (passcode is not null) headers.Add(("passcode", passcode));
             await connection.SendAsync("CONNECT", headers, cancellationToken);

@@ -178,7 +178,7 @@ public sealed class StompCollectorTests : IDisposable
         using var tcp = new TcpClient();
         await tcp.ConnectAsync(host, port, Token);
         var stream = tcp.GetStream();
-        var frames = new StringBuilder($"CONNECT\naccept-version:1.2\nhost:{host}\nlogin:guest\npasscode:guest\n\n\0");
+        var frames = new StringBuilder($"CONNECT\naccept-version:1.2\nlogin:guest\npasscode:guest\n\n\0");
         foreach (var body in bodies) frames.Append($"SEND\ndestination:{destination}\ncontent-type:text/plain\n\n{body}\0");
         frames.Append("DISCONNECT\nreceipt:done\n\n\0");
         await stream.WriteAsync(Encoding.UTF8.GetBytes(frames.ToString()), Token);
