@@ -144,6 +144,19 @@ public sealed class StompCollectorTests : IDisposable
     }
 
     [Fact]
+    public void IntelMQ_n6_feed_configuration_binds()
+    {
+        var program = Programs.Catalog.Resolve("intelmq.bots.collectors.stomp.collector");
+        var (_, parameters) = Assert.Single(IntelMQFeeds.Collectors("intelmq.bots.collectors.stomp.collector"));
+        CollectorSettings.Take(parameters);
+
+        var options = (StompCollectorOptions)OptionBinder.Bind(program, parameters)!;
+
+        Assert.Equal(("n6stream-new.cert.pl", 61614, false), (options.Server, options.Port, options.AuthBySslClientCertificate));
+        Assert.IsType<StompCollector>(program.Create(options, ProgramContext.Default));
+    }
+
+    [Fact]
     public async Task A_real_broker_redelivers_what_was_not_acknowledged()
     {
         var broker = Environment.GetEnvironmentVariable("INTELMQ_TEST_STOMP");
