@@ -96,7 +96,13 @@ public sealed class TaxiiCollector : ICollector, IDisposable
             if (!more || count == 0) yield break;
             // With a next, the server goes on from where it was; without, the date of the last page does.
             next = nextPage;
-            if (next is null) addedAfter = lastAdded ?? addedAfter;
+            if (next is not null) continue;
+            if (lastAdded is null || lastAdded == addedAfter)
+            {
+                _context.Log.LogWarning("{Url}: the server says there is more but gives neither next nor a later X-TAXII-Date-Added-Last; the rest comes next run", objects);
+                yield break;
+            }
+            addedAfter = lastAdded;
         }
     }
 

@@ -57,6 +57,18 @@ public sealed class TaxiiCollectorTests : IDisposable
     }
 
     [Fact]
+    public async Task Without_next_the_pages_go_on_from_the_last_date_added()
+    {
+        var taxii = new TaxiiServer { GivesNext = false };
+        await using var server = await FeedServer.StartAsync(taxii.AnswerAsync);
+
+        await _run.CollectAsync("taxii-collector", Options(server), Token);
+
+        Assert.Equal(taxii.Ids, _run.Reports().SelectMany(r => Ids(JsonNode.Parse((string)r["event.original"]!)!)));
+        Assert.DoesNotContain(server.Requests, r => r.Request.Contains("next="));
+    }
+
+    [Fact]
     public async Task An_api_root_and_a_collection_id_may_be_given_directly_with_a_bearer_token()
     {
         var taxii = new TaxiiServer();

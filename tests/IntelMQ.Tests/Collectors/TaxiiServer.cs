@@ -26,6 +26,9 @@ public sealed class TaxiiServer
             Add(item!.AsObject().DeepClone().AsObject());
     }
 
+    /// <summary>Whether a page with more after it names the next (a server may leave it out: then added_after pages).</summary>
+    public bool GivesNext { get; set; } = true;
+
     /// <summary>Called before a page of objects is answered.</summary>
     public Action? Paging { get; set; }
 
@@ -95,7 +98,7 @@ public sealed class TaxiiServer
             context.Response.Headers["X-TAXII-Date-Added-Last"] = Format(page[^1].Added);
         }
         var envelope = new JsonObject { ["more"] = more };
-        if (more) envelope["next"] = (offset + page.Count).ToString(CultureInfo.InvariantCulture);
+        if (more && GivesNext) envelope["next"] = (offset + page.Count).ToString(CultureInfo.InvariantCulture);
         if (page.Count > 0) envelope["objects"] = new JsonArray([.. page.Select(p => (JsonNode)p.Object.DeepClone())]);
         return envelope;
     }
