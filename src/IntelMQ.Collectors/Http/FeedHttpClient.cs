@@ -183,7 +183,7 @@ public sealed class FeedHttpClient : IDisposable
         : Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" or "socks5" or "socks4" ? uri
         : throw new ConfigurationException($"{owner}: {option} '{text}' is not a proxy URL such as http://proxy.example:3128.");
 
-    static X509Certificate2 ClientCertificate(string path, string? keyPath, string owner)
+    internal static X509Certificate2 ClientCertificate(string path, string? keyPath, string owner)
     {
         try
         {
