@@ -22,7 +22,7 @@ namespace IntelMQ.Collectors.Listeners;
         taken as they come, RFC 5424 and RFC 3164 alike, and become one line each: a trailing newline or NUL is
         removed, other control characters are written #ooo (octal, as rsyslog does) so that a message stays one line,
         bytes that are not UTF-8 become U+FFFD, and a message longer than max_message_size is cut there. A report is
-        handed on once it holds batch_size lines or its first line waited batch_seconds. Syslog has no
+        handed on once it holds report_lines lines or its first line waited report_seconds. Syslog has no
         acknowledgement: what arrives while the collector is down, and on UDP what overflows buffer_size, is lost
         (the log counts the drops); a stop (SIGTERM) hands on what was received. Parse the reports with a parser for
         the senders' messages. Run it with --daemon; it has no schedule.
@@ -81,7 +81,7 @@ public sealed class SyslogCollector : ICollector
         var batch = new StringBuilder();
         var count = 0;
         var stopping = false;
-        var wait = TimeSpan.FromSeconds(_options.BatchSeconds);
+        var wait = TimeSpan.FromSeconds(_options.ReportSeconds);
         try
         {
             while (!stopping)
@@ -110,12 +110,12 @@ public sealed class SyslogCollector : ICollector
                     {
                         break; // the batch's time is up
                     }
-                    while (count < _options.BatchSize && lines.Reader.TryRead(out var line))
+                    while (count < _options.ReportLines && lines.Reader.TryRead(out var line))
                     {
                         if (count++ == 0) started = TimeProvider.System.GetTimestamp();
                         batch.Append(line).Append('\n');
                     }
-                    full = count >= _options.BatchSize;
+                    full = count >= _options.ReportLines;
                 }
                 if (stopping)
                 {

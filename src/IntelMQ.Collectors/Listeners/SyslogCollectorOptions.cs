@@ -18,10 +18,10 @@ public sealed record SyslogCollectorOptions
     public int MaxMessageSize { get; set; } = 8192;
 
     [Option("A report is handed on once it holds this many messages (lines).", Min = 1, Max = 1_000_000)]
-    public int BatchSize { get; set; } = 1000;
+    public int ReportLines { get; set; } = 1000;
 
     [Option("... or once its first message has waited this many seconds.", Min = 0.01, Max = 3600)]
-    public double BatchSeconds { get; set; } = 5;
+    public double ReportSeconds { get; set; } = 5;
 
     [Option("How many received messages may wait for their report; beyond it UDP messages are dropped (and counted in the log) and TCP senders are not read.", Min = 1, Max = 10_000_000)]
     public int BufferSize { get; set; } = 100_000;

@@ -50,12 +50,12 @@ public sealed class SyslogCollectorTests : IDisposable
     }
 
     [Fact]
-    public async Task Octet_counted_and_newline_framed_TCP_messages_and_UDP_datagrams_become_lines_of_reports_of_batch_size()
+    public async Task Octet_counted_and_newline_framed_TCP_messages_and_UDP_datagrams_become_lines_of_reports_of_report_lines()
     {
         var ct = TestContext.Current.CancellationToken;
         var port = RedisServer.FreePort();
         using var stop = new CancellationTokenSource();
-        await using var host = Host(new SyslogCollectorOptions { Port = port, BatchSize = 4, BatchSeconds = 600, MaxMessageSize = 480 });
+        await using var host = Host(new SyslogCollectorOptions { Port = port, ReportLines = 4, ReportSeconds = 600, MaxMessageSize = 480 });
         var run = host.RunAsync(stop.Token, ct);
 
         var rfc5424 = "<34>1 2024-05-01T22:14:15.003Z fw1 sshd - ID47 - Failed password\nfor root";
@@ -87,7 +87,7 @@ public sealed class SyslogCollectorTests : IDisposable
         var ct = TestContext.Current.CancellationToken;
         var port = RedisServer.FreePort();
         using var stop = new CancellationTokenSource();
-        await using var host = Host(new SyslogCollectorOptions { Port = port, BatchSize = 1000, BatchSeconds = 600 });
+        await using var host = Host(new SyslogCollectorOptions { Port = port, ReportLines = 1000, ReportSeconds = 600 });
         var run = host.RunAsync(stop.Token, ct);
         (await ConnectAsync(port, ct)).Dispose(); // listening: the UDP socket is bound before the TCP one
 
