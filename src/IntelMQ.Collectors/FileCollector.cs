@@ -103,7 +103,7 @@ public sealed class FileCollector : ICollector
             {
                 var number = 0;
                 // Only the last part carries the checkpoint and the commit: a run stopped between parts sends the whole file again.
-                foreach (var (part, last) in Parts(body, chunkSize))
+                foreach (var (part, last) in LineChunks.Split(body, chunkSize, _replicateHeader))
                     yield return new CollectedReport(Report(file.Name), part)
                     {
                         Checkpoint = last ? checkpoint : new Dictionary<string, string?>(),
@@ -119,46 +119,6 @@ public sealed class FileCollector : ICollector
         var report = new Event(MessageKind.Report);
         report.Add(FileNameField, fileName);
         return report;
-    }
-
-    // IntelMQ's chunking: parts of at most chunk_size bytes split at line ends (a longer line is a part of its own),
-    // the first line repeated at the top of every part with chunk_replicate_header. Memory holds one part.
-    IEnumerable<(MemoryStream Part, bool Last)> Parts(Stream body, long chunkSize)
-    {
-        var input = new BufferedStream(body, 1 << 16);
-        var line = new MemoryStream();
-        var part = new MemoryStream();
-        byte[]? header = null;
-        var rows = false;
-        while (ReadLine(input, line))
-        {
-            if (header is null) header = line.ToArray();
-            else
-            {
-                if (rows && part.Length + line.Length > chunkSize)
-                {
-                    part.Position = 0;
-                    yield return (part, false);
-                    part = new MemoryStream();
-                    if (_replicateHeader) part.Write(header);
-                }
-                rows = true;
-            }
-            line.WriteTo(part);
-            line.SetLength(0);
-        }
-        part.Position = 0;
-        yield return (part, true);
-    }
-
-    static bool ReadLine(Stream input, MemoryStream line)
-    {
-        for (int b; (b = input.ReadByte()) >= 0;)
-        {
-            line.WriteByte((byte)b);
-            if (b == '\n') return true;
-        }
-        return line.Length > 0;
     }
 
     // Size and modification time: what tells an unchanged file from a changed one without reading it again.

@@ -13,7 +13,7 @@ namespace IntelMQ.Collectors.Mail;
         Every run logs into the IMAP mailbox and reads the unread mails of folder (from sent_from, to sent_to, with a
         subject in which subject_regex finds something) without marking them. Each attachment whose file name
         attach_regex finds something in is a report, or, with extract_files (the default), every file of an
-        attachment that is an archive (zip, gzip, tar, tar.gz); a corrupt file goes to the dump with its name. Reports
+        attachment that is an archive (zip, gzip, tar, tar.gz); a corrupt file goes to the dump with its name, and so does an empty one unless allow_empty. Reports
         carry custom.file_name (the attachment's or the archive member's name) and custom.email_date, email_subject,
         email_from and email_message_id. Only once every report of a mail is handed on is the mail marked seen, or
         moved to move_to; a mail without a matching attachment is marked too. A crash in between sends that mail
@@ -54,8 +54,13 @@ public sealed class MailAttachCollector : ICollector
             content.Position = 0;
             var members = _options.ExtractFiles ? ReportArchive.Extract(content, name, _ => true) : [new ArchiveMember(name, content)];
             foreach (var member in members)
-                parts.Add(new MailPart(MailReport.For(message, member.Name), member.Content ?? Stream.Null,
-                    member.Name == name ? $"{origin}, attachment {name}" : $"{origin}, attachment {name}, file {member.Name}", member.Error));
+            {
+                var where = member.Name == name ? $"{origin}, attachment {name}" : $"{origin}, attachment {name}, file {member.Name}";
+                var error = member.Error ?? (!_options.AllowEmpty && member.Content is { CanSeek: true, Length: 0 }
+                    ? new InvalidDataException($"{(member.Name == name ? "the attachment" : "the file")} is empty; allow_empty: true accepts empty attachments (they give no report)")
+                    : null);
+                parts.Add(new MailPart(MailReport.For(message, member.Name), member.Content ?? Stream.Null, where, error));
+            }
         }
         return parts;
     }

@@ -10,4 +10,7 @@ public sealed record MailAttachCollectorOptions : MailParameters
 
     [Option("Unpack an attachment that is an archive (zip, gzip, tar, tar.gz): every file in it is a report of its own.")]
     public bool ExtractFiles { get; set; } = true;
+
+    [Option("Accept an empty attachment (or empty file in one): it gives no report. Without it an empty attachment goes to the dump as an error (IntelMQ stops on one).")]
+    public bool AllowEmpty { get; set; }
 }

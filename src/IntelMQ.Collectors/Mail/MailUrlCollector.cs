@@ -16,7 +16,9 @@ namespace IntelMQ.Collectors.Mail;
         text body (plain, else HTML) is downloaded with the HTTP parameters (as the HTTP collector's) and is a report
         with feed.url, custom.file_name (from Content-Disposition or the URL) and custom.email_date, email_subject,
         email_from and email_message_id. A server that is down leaves the mail unread for the next run; a download
-        refused (a 404 for an expired link) goes to the dump. Only once every report of a mail is handed on is the
+        refused (a 404 for an expired link) goes to the dump. With chunk_size a download is split at line ends into
+        reports of at most that many bytes, each beginning with its first line with chunk_replicate_header (the
+        default). Only once every report of a mail is handed on is the
         mail marked seen, or moved to move_to. feed.* come from name, provider, accuracy, code and documentation
         (docs/collectors.md).
         """,
@@ -65,6 +67,7 @@ public sealed class MailUrlCollector : ICollector, IDisposable
                     parts.Add(new MailPart(Report(message, url, response), body, where));
                     await _http.CopyBodyAsync(response, body, null, cancellationToken);
                     body.Position = 0;
+                    if (_options.ChunkSize is { } chunkSize) await SplitAsync(parts, chunkSize, cancellationToken);
                 }
                 catch (IOException ex)
                 {
@@ -78,6 +81,22 @@ public sealed class MailUrlCollector : ICollector, IDisposable
             throw;
         }
         return parts;
+    }
+
+    /// <summary>Replaces the last part (a download) by its chunks, each on a file of its own.</summary>
+    async Task SplitAsync(List<MailPart> parts, long chunkSize, CancellationToken cancellationToken)
+    {
+        var whole = parts[^1];
+        parts.RemoveAt(parts.Count - 1);
+        await using var body = whole.Body;
+        var number = 0;
+        foreach (var (chunk, _) in LineChunks.Split(body, chunkSize, _options.ChunkReplicateHeader))
+        {
+            var part = TemporaryFile.Create("chunk");
+            parts.Add(new MailPart(whole.Report.Clone(), part, $"{whole.Origin} (part {++number})"));
+            await chunk.CopyToAsync(part, cancellationToken);
+            part.Position = 0;
+        }
     }
 
     static Event Report(MimeMessage message, string url, HttpResponseMessage? response)

@@ -44,4 +44,10 @@ public sealed record MailUrlCollectorOptions : HttpParameters, IMailboxOptions
 
     [Option("The URLs to download: every match of this regular expression in the mail's text body.")]
     public string UrlRegex { get; set; } = @"https?://[^\s<>""']+";
+
+    [Option("Split a download at line ends into reports of at most this many bytes (for downloads larger than max_report_size; keep it below).", Min = 1, Max = 1L << 30)]
+    public long? ChunkSize { get; set; }
+
+    [Option("With chunk_size: repeat the download's first line (a CSV header) at the top of every part.")]
+    public bool ChunkReplicateHeader { get; set; } = true;
 }

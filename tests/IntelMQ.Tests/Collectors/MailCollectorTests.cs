@@ -165,6 +165,39 @@ public sealed class MailCollectorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_empty_attachment_is_dumped_unless_allow_empty_and_its_mail_is_marked_either_way()
+    {
+        await Server.AppendAsync(Mail("a@example.org", "empty", "", ("events.csv", [])), Token);
+
+        var refused = await CollectAsync("mail-attach-collector", Attach() with { AttachRegex = "csv" });
+        await Server.AppendAsync(Mail("a@example.org", "empty again", "", ("events.csv", [])), Token);
+        var allowed = await CollectAsync("mail-attach-collector", Attach() with { AttachRegex = "csv", AllowEmpty = true });
+
+        Assert.Equal((0L, 1L), (refused.Events, refused.Dumped));
+        Assert.Contains("allow_empty", File.ReadAllText(DumpPath));
+        Assert.Equal((0L, 0L), (allowed.Events, allowed.Dumped));
+        Assert.Empty(await Server.UnreadAsync(Token));
+    }
+
+    [Fact]
+    public async Task Chunk_size_splits_a_download_at_line_ends_with_its_header_on_every_part_and_marks_the_mail_once()
+    {
+        await using var web = await FeedServer.StartAsync(context => context.Response.WriteAsync("ip\n192.0.2.1\n192.0.2.2\n192.0.2.3\n"));
+        await Server.AppendAsync(Mail("reports@example.org", "Your report", $"Download: {web.Url("dl/report.csv")}\n"), Token);
+
+        var summary = await CollectAsync("intelmq.bots.collectors.mail.collector_mail_url", new MailUrlCollectorOptions
+        {
+            MailHost = "127.0.0.1", MailPort = Server.Port, MailSsl = false, MailUser = DovecotServer.User, MailPassword = new Secret(DovecotServer.Password),
+            UrlRegex = @"http://127\.0\.0\.1:\d+/dl/[a-z.]+", ChunkSize = 24,
+        });
+
+        Assert.Equal(2, summary.Events);
+        Assert.Equal(["ip\n192.0.2.1\n192.0.2.2\n", "ip\n192.0.2.3\n"], Reports().Select(r => (string)r["event.original"]!));
+        Assert.All(Reports(), r => Assert.Equal("report.csv", r["custom.file_name"]));
+        Assert.Empty(await Server.UnreadAsync(Token));
+    }
+
+    [Fact]
     public void Every_mail_attach_configuration_of_IntelMQs_feed_list_binds()
     {
         var program = Programs.Catalog.Resolve("intelmq.bots.collectors.mail.collector_mail_attach");
