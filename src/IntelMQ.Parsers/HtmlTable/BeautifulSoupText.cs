@@ -39,7 +39,8 @@ public static class BeautifulSoupText
                     OpenTag(sb, element);
                     if (VoidElements.Contains(element.LocalName)) break;
                     work.Push((element, true));
-                    for (var child = element.LastChild; child is not null; child = child.PreviousSibling) work.Push((child, false));
+                    var children = element.ChildNodes;
+                    for (var i = children.Length - 1; i >= 0; i--) work.Push((children[i], false));
                     break;
                 case IText text:
                     var parent = text.ParentElement?.LocalName ?? "";
@@ -65,9 +66,16 @@ public static class BeautifulSoupText
             var node = work.Pop();
             if (node is IText text) sb.Append(Collapse(text));
             else if (node is IElement)
-                for (var child = node.LastChild; child is not null; child = child.PreviousSibling) work.Push(child);
+                PushChildren(work, node);
         }
         return sb.ToString();
+    }
+
+    /// <summary>Pushes a node's children so that they pop in document order (by index: a sibling walk costs the sibling count per step).</summary>
+    public static void PushChildren(Stack<INode> work, INode node)
+    {
+        var children = node.ChildNodes;
+        for (var i = children.Length - 1; i >= 0; i--) work.Push(children[i]);
     }
 
     static string Collapse(IText text)

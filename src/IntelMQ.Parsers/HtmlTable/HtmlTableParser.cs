@@ -26,7 +26,14 @@ namespace IntelMQ.Parsers.HtmlTable;
         """,
     FieldsRead = ["event.original", "feed.*", "event.created"],
     FieldsWritten = ["*", "event.original", "event.id"],
-    Examples = ["intelmq run html-table-parser --raw --set columns=time.source,source.url,source.ip,malware.name --set type=malware-distribution < page.html"])]
+    Examples =
+    [
+        "intelmq run html-table-parser --raw --set columns=time.source,source.ip --set type=scanner < page.html",
+        "# input:",
+        "#   <table><tr><th>Date</th><th>IP</th></tr><tr><td>2024-05-01</td><td>192.0.2.1</td></tr></table>",
+        "# output (--out-format dho; raw, feed.name and time.observation left out):",
+        "#   {\"__type\": \"Event\", \"time.source\": \"2024-05-01T00:00:00+00:00\", \"source.ip\": \"192.0.2.1\", \"classification.type\": \"scanner\"}",
+    ])]
 public sealed class HtmlTableParser : IParser
 {
     /// <summary>The largest page accepted, in characters.</summary>
@@ -156,13 +163,13 @@ public sealed class HtmlTableParser : IParser
     static IEnumerable<IElement> Descendants(INode root, string name)
     {
         var work = new Stack<INode>();
-        for (var child = root.LastChild; child is not null; child = child.PreviousSibling) work.Push(child);
+        BeautifulSoupText.PushChildren(work, root);
         while (work.Count > 0)
         {
             var node = work.Pop();
             if (node is not IElement element) continue;
             if (element.LocalName == name) yield return element;
-            for (var child = element.LastChild; child is not null; child = child.PreviousSibling) work.Push(child);
+            BeautifulSoupText.PushChildren(work, element);
         }
     }
 }

@@ -22,7 +22,15 @@ namespace IntelMQ.Parsers.McAfee;
         """,
     FieldsRead = ["event.original", "feed.*", "event.created"],
     FieldsWritten = ["malware.*", "destination.*", "classification.*", "event.original", "event.id"],
-    Examples = ["intelmq run mcafee-atd-parser --raw --set verdict_severity=3 < atd-report.json"])]
+    Examples =
+    [
+        "intelmq run mcafee-atd-parser --raw --set verdict_severity=3 < atd-report.json",
+        "# input:",
+        "#   {\"Summary\": {\"Subject\": {\"Name\": \"a.exe\", \"md5\": \"6C3F06652A4868E005EB42DAAF1CEE43\"}, \"Verdict\": {\"Severity\": \"5\"}, \"Ips\": [{\"Ipv4\": \"192.0.2.1\", \"Port\": \"80\"}]}}",
+        "# output (--out-format dho; raw, feed.name and time.observation left out):",
+        "#   {\"__type\": \"Event\", \"classification.taxonomy\": \"malicious-code\", \"classification.type\": \"infected-system\", \"malware.name\": \"a.exe\", \"malware.hash.md5\": \"6C3F06652A4868E005EB42DAAF1CEE43\"}",
+        "#   {\"__type\": \"Event\", \"classification.taxonomy\": \"malicious-code\", \"classification.type\": \"infected-system\", \"malware.name\": \"a.exe\", \"malware.hash.md5\": \"6C3F06652A4868E005EB42DAAF1CEE43\", \"destination.ip\": \"192.0.2.1\", \"destination.port\": 80}",
+    ])]
 public sealed class McAfeeAtdParser(McAfeeAtdParserOptions? options = null) : IParser
 {
     readonly McAfeeAtdParserOptions _options = options ?? new McAfeeAtdParserOptions();

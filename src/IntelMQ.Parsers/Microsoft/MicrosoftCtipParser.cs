@@ -8,7 +8,7 @@ using IntelMQ.Parsers.Dho;
 namespace IntelMQ.Parsers.Microsoft;
 
 /// <summary>Microsoft's Cyber Threat Intelligence Program (CTIP) sinkhole data: the Interflow list and the Azure JSON lines.</summary>
-[Program("microsoft-ctip-parser", ProgramKind.Parser, "Parses Microsoft CTIP infected-host data, from Interflow (JSON list) or Azure (JSON lines).",
+[Program("microsoft-ctip-parser", ProgramKind.Parser, "Parses Microsoft CTIP infected-host data (Infected, C2), from Interflow (JSON list) or Azure (JSON lines).",
     Modules = ["intelmq.bots.parsers.microsoft.parser_ctip"],
     Options = typeof(MicrosoftCtipParserOptions),
     Description = """
@@ -29,13 +29,20 @@ namespace IntelMQ.Parsers.Microsoft;
         extra.user_agent, CustomInfo extra.custom_field1..5, DataFeed feed.name (see overwrite). Payload, base64 or plain,
         is read as JSON when it is an object: domain gives destination.fqdn, type protocol.application, ts
         extra.payload.timestamp, the rest extra.payload.* (source_x as extra.payload.source.x); other text is
-        extra.payload.text. event.original is the line. Records of the CTIP C2 feed are not of this format and go to the
-        dump; a bad record or line goes to the dump with its position. Interflow has been retired; the parser reads its archives.
+        extra.payload.text. event.original is the line. The C2 feed (container ctip-c2) has the same format and is read
+        alike (its hosts are infected ones talking to live C2 servers); a bad record or line goes to the dump with its position. Interflow has been retired; the parser reads its archives.
         """,
     FieldsRead = ["event.original", "feed.*", "event.created"],
     FieldsWritten = ["source.*", "destination.*", "malware.name", "classification.type", "message", "@timestamp", "feed.accuracy", "feed.name",
         "threat.indicator.marking.tlp", "network.protocol", "custom.*", "event.original", "event.id"],
-    Examples = ["intelmq run microsoft-ctip-parser --in-format dho --out-format dho < ctip-reports.jsonl"])]
+    Examples =
+    [
+        "intelmq run microsoft-ctip-parser --in-format dho --out-format dho < ctip-reports.jsonl",
+        "# input:",
+        "#   {\"DataFeed\":\"CTIP-Infected\",\"SourcedFrom\":\"SinkHoleMessage\",\"DateTimeReceivedUtc\":132348339284870000,\"ThreatCode\":\"B67-SS-TINBA\",\"ThreatConfidence\":\"High\",\"TLP\":\"Amber\",\"SourceIp\":\"192.0.2.1\",\"SourcePort\":65116,\"DestinationIp\":\"198.51.100.7\",\"DestinationPort\":80}",
+        "# output (--out-format dho; raw, feed.name and time.observation left out):",
+        "#   {\"__type\": \"Event\", \"classification.type\": \"infected-system\", \"event_description.text\": \"SinkHoleMessage\", \"time.source\": \"2020-05-24T22:45:28.487000+00:00\", \"malware.name\": \"b67-ss-tinba\", \"feed.accuracy\": 100.0, \"tlp\": \"AMBER\", \"source.ip\": \"192.0.2.1\", \"source.port\": 65116, \"destination.ip\": \"198.51.100.7\", \"destination.port\": 80}",
+    ])]
 public sealed class MicrosoftCtipParser(MicrosoftCtipParserOptions? options = null) : IParser
 {
     static readonly Dictionary<string, int> Confidence = new(StringComparer.OrdinalIgnoreCase) { ["Low"] = 20, ["Medium"] = 50, ["High"] = 100 };
@@ -128,9 +135,7 @@ public sealed class MicrosoftCtipParser(MicrosoftCtipParserOptions? options = nu
     Event Azure(Event report, JsonElement record)
     {
         var ev = DhoEvent.New(report, _options);
-        var feed = record.Text("DataFeed") ?? "";
-        if (!feed.Contains("Infected", StringComparison.OrdinalIgnoreCase))
-            throw new InvalidDataException($"DataFeed '{feed}' is not a CTIP Infected feed: only infected-host records are read");
+        var feed = record.Text("DataFeed");
         if (_options.Overwrite || !DhoEvent.Has(ev, "feed.name")) DhoEvent.Add(ev, "feed.name", feed, overwrite: true);
         DhoEvent.Add(ev, "classification.type", "infected-system");
         DhoEvent.Add(ev, "event_description.text", record.Text("SourcedFrom"));

@@ -25,7 +25,14 @@ namespace IntelMQ.Parsers.Misp;
     FieldsRead = ["event.original", "feed.*", "event.created"],
     FieldsWritten = ["source.*", "destination.*", "malware.*", "classification.type", "message", "event.reference", "misp.*", "@timestamp", "custom.*",
         "event.original", "event.id"],
-    Examples = ["intelmq run misp-parser --in-format dho --out-format dho < misp-reports.jsonl"])]
+    Examples =
+    [
+        "intelmq run misp-parser --in-format dho --out-format dho < misp-reports.jsonl",
+        "# input:",
+        "#   {\"Event\": {\"id\": \"2\", \"uuid\": \"5758ebf5-c898-48e6-9fe9-5665c0a83866\", \"Tag\": [{\"name\": \"ecsirt:malicious-code=\\\"ransomware\\\"\"}], \"Attribute\": [{\"category\": \"Payload delivery\", \"type\": \"url\", \"value\": \"http://a.example/x\", \"uuid\": \"575c8598-f1f0-4c16-a94a-0612c0a83866\", \"timestamp\": \"1465681304\"}]}}",
+        "# output (--out-format dho; raw, feed.name and time.observation left out):",
+        "#   {\"__type\": \"Event\", \"source.url\": \"http://a.example/x\", \"classification.type\": \"infected-system\", \"event_description.text\": \"Payload delivery\", \"misp.event_uuid\": \"5758ebf5-c898-48e6-9fe9-5665c0a83866\", \"misp.attribute_uuid\": \"575c8598-f1f0-4c16-a94a-0612c0a83866\", \"time.source\": \"2016-06-11T21:41:44+00:00\"}",
+    ])]
 public sealed class MispParser(CommonParserOptions? options = null) : IParser
 {
     readonly CommonParserOptions _options = options ?? new CommonParserOptions();

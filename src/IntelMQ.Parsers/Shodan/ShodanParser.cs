@@ -24,7 +24,14 @@ namespace IntelMQ.Parsers.Shodan;
         """,
     FieldsRead = ["event.original", "feed.*", "event.created"],
     FieldsWritten = ["source.*", "network.*", "message", "classification.*", "@timestamp", "custom.*", "event.original", "event.id"],
-    Examples = ["intelmq run shodan-parser --raw --set minimal_mode=true < banners.jsonl"])]
+    Examples =
+    [
+        "intelmq run shodan-parser --raw --set minimal_mode=true < banners.jsonl",
+        "# input:",
+        "#   {\"ip_str\": \"192.0.2.1\", \"port\": 21, \"transport\": \"tcp\", \"asn\": \"AS64496\", \"org\": \"Example Org\", \"timestamp\": \"2018-06-19T13:02:37.371273\", \"ftp\": {\"anonymous\": false}, \"_shodan\": {\"module\": \"ftp\"}}",
+        "# output (--out-format dho; raw, feed.name and time.observation left out):",
+        "#   {\"__type\": \"Event\", \"classification.type\": \"other\", \"classification.identifier\": \"shodan-scan\", \"source.ip\": \"192.0.2.1\", \"source.port\": 21, \"protocol.transport\": \"tcp\", \"source.asn\": 64496, \"event_description.target\": \"Example Org\", \"time.source\": \"2018-06-19T13:02:37.371273+00:00\", \"extra.ftp.anonymous\": false, \"extra.shodan.unique_keys\": [\"ftp\"], \"protocol.application\": \"ftp\"}",
+    ])]
 public sealed class ShodanParser(ShodanParserOptions? options = null) : IParser
 {
     static readonly ShodanMapping Mapping = ShodanMapping.Load();

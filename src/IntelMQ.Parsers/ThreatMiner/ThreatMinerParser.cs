@@ -18,7 +18,14 @@ namespace IntelMQ.Parsers.ThreatMiner;
         """,
     FieldsRead = ["event.original", "feed.*", "event.created"],
     FieldsWritten = ["source.domain", "classification.type", "event.original", "event.id"],
-    Examples = ["curl -s https://www.threatminer.org/ | intelmq run threatminer-parser --raw"])]
+    Examples =
+    [
+        "curl -s https://www.threatminer.org/ | intelmq run threatminer-parser --raw",
+        "# input:",
+        "#   <a href='domain.php?q=a.example\\n'>a.example\\n</a>",
+        "# output (--out-format dho; raw, feed.name and time.observation left out):",
+        "#   {\"__type\": \"Event\", \"classification.type\": \"blacklist\", \"source.fqdn\": \"a.example\"}",
+    ])]
 public sealed partial class ThreatMinerParser(CommonParserOptions? options = null) : IParser
 {
     readonly CommonParserOptions _options = options ?? new CommonParserOptions();

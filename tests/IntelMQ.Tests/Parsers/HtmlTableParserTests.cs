@@ -72,6 +72,7 @@ public sealed class HtmlTableParserTests
         var page = "<table><tr><td>" + string.Concat(Enumerable.Repeat("<span>", depth)) + "192.0.2.1" + "</td></tr></table>";
         var ev = Assert.Single(Run(new() { Columns = ["source.ip"], SkipTableHead = false }, page).Events);
         Assert.Equal("192.0.2.1", ev["source.ip"]);
-        Assert.Contains(string.Concat(Enumerable.Repeat("</span>", depth)), (string)ev["event.original"]!, StringComparison.Ordinal);
+        Assert.StartsWith("<tr><td><span><span>", (string)ev["event.original"]!, StringComparison.Ordinal);
+        Assert.EndsWith("</span></td></tr>", (string)ev["event.original"]!, StringComparison.Ordinal);
     }
 }

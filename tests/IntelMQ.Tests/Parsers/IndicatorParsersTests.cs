@@ -17,7 +17,7 @@ public sealed class IndicatorParsersTests
            "Tag": [{"name": "rsit:malicious-code=\"c2-server\""}]},
           {"category": "Network activity", "type": "domain", "value": "deleted.example", "deleted": true, "uuid": "575c8598-f1f0-4c16-a94a-0612c0a83867"},
           {"category": "External analysis", "type": "url", "value": "http://analysis.example/", "uuid": "575c8598-f1f0-4c16-a94a-0612c0a83868"},
-          {"category": "Payload delivery", "type": "md5", "value": "not a hash", "uuid": "575c8598-f1f0-4c16-a94a-0612c0a83869"}],
+          {"category": "Network activity", "type": "ip-src", "value": "not an address", "uuid": "575c8598-f1f0-4c16-a94a-0612c0a83869"}],
          "Object": [{"Attribute": [{"category": "Network activity", "type": "domain", "value": "c2.example", "uuid": "575c8598-f1f0-4c16-a94a-0612c0a8386a"}]}]}}
         """;
 
@@ -69,17 +69,18 @@ public sealed class IndicatorParsersTests
     const string Azure = """{"DataFeed":"CTIP-Infected","SourcedFrom":"SinkHoleMessage","DateTimeReceivedUtc":132348339284870000,"ThreatCode":"B67-SS-TINBA","ThreatConfidence":"Medium","TLP":"Red","SourceIp":"192.0.2.1","SourcePort":1,"Payload":"just text"}""";
 
     [Fact]
-    public void Ctip_azure_overwrite_replaces_the_feed_name_and_a_c2_record_is_dumped()
+    public void Ctip_azure_overwrite_replaces_the_feed_name_and_a_c2_record_reads_alike()
     {
-        var body = Azure + "\n" + Azure.Replace("CTIP-Infected", "CTIP-C2");
+        var body = Azure + "\n" + Azure.Replace("CTIP-Infected", "CTIP-C2") + "\n{\"DataFeed\": \"CTIP-Infected\", \"SourceIp\": \"nope\"}";
         var output = CollectingEmitter.Run(new MicrosoftCtipParser(new MicrosoftCtipParserOptions { Overwrite = true }), body, ("feed.name", "ctip"), ("feed.accuracy", 50.0));
-        var ev = Assert.Single(output.Events);
+        Assert.Equal(["CTIP-Infected", "CTIP-C2"], output.Events.Select(e => e["feed.name"]));
+        var ev = output.Events[0];
         Assert.Equal("CTIP-Infected", ev["feed.name"]);
         Assert.Equal(25.0, ev["feed.accuracy"]);
         Assert.Equal("RED", ev["threat.indicator.marking.tlp"]);
         Assert.Equal("just text", ev["custom.payload.text"]);
-        Assert.Equal("2020-05-24T22:45:28.487+00:00", ev["@timestamp"]);
-        Assert.Equal("line 2", Assert.Single(output.Rejected).Position);
+        Assert.Equal("2020-05-24T22:45:28.487000+00:00", ev["@timestamp"]);
+        Assert.Equal("line 3", Assert.Single(output.Rejected).Position);
     }
 
     [Fact]
