@@ -21,7 +21,7 @@ namespace IntelMQ.Parsers.McAfee;
         below the severity is dropped with the reason; an entry whose values are refused goes to the dump with its position.
         """,
     FieldsRead = ["event.original", "feed.*", "event.created"],
-    FieldsWritten = ["malware.*", "destination.*", "classification.*", "event.original", "event.id"],
+    FieldsWritten = ["threat.software.name", "file.hash.*", "destination.*", "classification.*", "event.original", "event.id"],
     Examples =
     [
         "intelmq run mcafee-atd-parser --raw --set verdict_severity=3 < atd-report.json",

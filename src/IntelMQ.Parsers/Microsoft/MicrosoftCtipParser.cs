@@ -33,7 +33,7 @@ namespace IntelMQ.Parsers.Microsoft;
         alike (its hosts are infected ones talking to live C2 servers); a bad record or line goes to the dump with its position. Interflow has been retired; the parser reads its archives.
         """,
     FieldsRead = ["event.original", "feed.*", "event.created"],
-    FieldsWritten = ["source.*", "destination.*", "malware.name", "classification.type", "message", "@timestamp", "feed.accuracy", "feed.name",
+    FieldsWritten = ["source.*", "destination.*", "threat.software.name", "classification.type", "message", "@timestamp", "feed.accuracy", "feed.name",
         "threat.indicator.marking.tlp", "network.protocol", "custom.*", "event.original", "event.id"],
     Examples =
     [

@@ -23,7 +23,7 @@ namespace IntelMQ.Parsers.Misp;
         with its position; attributes of other categories or types are not indicators and give no event.
         """,
     FieldsRead = ["event.original", "feed.*", "event.created"],
-    FieldsWritten = ["source.*", "destination.*", "malware.*", "classification.type", "message", "event.reference", "misp.*", "@timestamp", "custom.*",
+    FieldsWritten = ["source.*", "destination.*", "threat.software.name", "file.hash.*", "classification.type", "message", "event.reference", "misp.*", "@timestamp", "custom.*",
         "event.original", "event.id"],
     Examples =
     [
