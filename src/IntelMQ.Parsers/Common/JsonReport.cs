@@ -14,7 +14,8 @@ public static class JsonReport
     /// <summary>The largest list element or whole document accepted, in characters.</summary>
     public const int MaxSize = 64 << 20;
 
-    static readonly JsonDocumentOptions Options = new() { MaxDepth = 64 };
+    /// <summary>How deep a JSON document may nest; read without recursion on its depth.</summary>
+    public static readonly JsonDocumentOptions Limits = new() { MaxDepth = 64 };
 
     /// <summary>A whole body as one document.</summary>
     /// <exception cref="InvalidDataException">The body is larger than <paramref name="maxSize"/> or not JSON.</exception>
@@ -40,11 +41,11 @@ public static class JsonReport
     {
         try
         {
-            return JsonDocument.Parse(text, Options);
+            return JsonDocument.Parse(text, Limits);
         }
         catch (JsonException ex)
         {
-            throw new InvalidDataException($"the report is not valid JSON: {ex.Message}", ex);
+            throw new InvalidDataException($"the report is not JSON (or nested deeper than {Limits.MaxDepth} levels): {ex.Message}", ex);
         }
     }
 
@@ -87,7 +88,7 @@ public static class JsonReport
             JsonDocument document;
             try
             {
-                document = JsonDocument.Parse(text, Options);
+                document = JsonDocument.Parse(text, Limits);
             }
             catch (JsonException ex)
             {

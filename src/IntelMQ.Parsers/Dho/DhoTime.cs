@@ -39,7 +39,7 @@ public static class DhoTime
             case "epoch_millis":
                 return FromSeconds(Number(text) / 1000);
             case "windows_nt":
-                return FromSeconds(Number(text) / 1e7 - 11644473600);
+                return WindowsNt(Number(text));
         }
         var bar = format.IndexOf('|');
         var midnight = format.StartsWith("from_format_midnight|", StringComparison.Ordinal);
@@ -61,6 +61,20 @@ public static class DhoTime
 
     static double Number(string text) =>
         double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) && double.IsFinite(n) ? n : throw new FormatException($"'{text}' is not a number");
+
+    /// <summary>
+    /// A Windows NT time (100 ns since 1601) as IntelMQ converts it: seconds = ticks * 1e-7 as a double, rounded to the
+    /// microsecond, so that times are identical to IntelMQ's to the last digit.
+    /// </summary>
+    public static string WindowsNt(double ticks)
+    {
+        var seconds = ticks * 1e-7;
+        if (!(seconds >= 0 && seconds < 265046774400)) throw new FormatException($"{ticks} is not a Windows NT time");
+        var whole = Math.Floor(seconds);
+        var micros = Math.Round((seconds - whole) * 1e6, MidpointRounding.ToEven);
+        var time = new DateTimeOffset(1601, 1, 1, 0, 0, 0, TimeSpan.Zero).AddSeconds(whole).AddTicks((long)micros * 10);
+        return Timestamps.Format(time);
+    }
 
     static string FromSeconds(double seconds)
     {

@@ -37,7 +37,7 @@ public sealed class OpenPhishCommercialParser(CommonParserOptions? options = nul
         LineParser.Run(body, output, line =>
         {
             if (line.AsSpan().Trim().IsEmpty) return [];
-            using var document = JsonDocument.Parse(line, JsonBody.Limits);
+            using var document = JsonDocument.Parse(line, JsonReport.Limits);
             var entry = document.RootElement;
             if (entry.ValueKind != JsonValueKind.Object) throw new InvalidDataException("expected a JSON object");
             var ev = DhoEvent.New(report, _options);

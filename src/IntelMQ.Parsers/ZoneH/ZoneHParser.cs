@@ -1,5 +1,6 @@
 using IntelMQ.Contract;
 using IntelMQ.Core;
+using IntelMQ.Parsers.Common;
 using IntelMQ.Parsers.Dho;
 
 namespace IntelMQ.Parsers.ZoneH;
@@ -34,7 +35,7 @@ public sealed class ZoneHParser(ZoneHParserOptions? options = null) : IParser
         string? header = null;
         string[] names = [];
         var cells = new List<string>();
-        var lines = new LineReader(body, LineParser.MaxLineSize);
+        var lines = new LineReader(body, ReportLines.MaxLength);
         // IntelMQ's raw keeps a row's line end, except after the last row: a row waits for the next one to know.
         (string Line, string Ending, int Number, bool TooLong)? pending = null;
         while (true)

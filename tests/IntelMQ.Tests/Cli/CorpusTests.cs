@@ -64,6 +64,13 @@ public sealed class CorpusTests
     [InlineData("intelmq-tests/experts/recordedfuture_iprisk")]
     [InlineData("intelmq-tests/experts/tor_nodes")]
     [InlineData("intelmq-tests/experts/threshold")]
+    [InlineData("intelmq-tests/parsers/html_table")]
+    [InlineData("intelmq-tests/parsers/malwareurl")]
+    [InlineData("intelmq-tests/parsers/threatminer")]
+    [InlineData("intelmq-tests/parsers/mcafee-atd")]
+    [InlineData("intelmq-tests/parsers/microsoft-ctip")]
+    [InlineData("intelmq-tests/parsers/misp")]
+    [InlineData("intelmq-tests/parsers/shodan")]
     [InlineData("intelmq-tests/experts/filter")]
     public async Task Conformance_fixtures_pass(string folder)
     {
