@@ -16,8 +16,8 @@ static class StableIds
     internal static readonly string[] Identifying =
     [
         "@timestamp", "classification.identifier", "destination.domain", "destination.ip", "destination.port", "destination.url.full",
-        "file.hash.md5", "file.hash.sha1", "file.hash.sha256", "network.protocol", "network.transport", "source.domain", "source.ip",
-        "source.port", "source.url.full", "threat.software.name",
+        "event.sequence", "file.hash.md5", "file.hash.sha1", "file.hash.sha256", "file.hash.sha512", "network.protocol", "network.transport",
+        "source.domain", "source.ip", "source.port", "source.url.full", "source.user.email", "source.user.name", "threat.software.name",
     ];
 
     static readonly HashSet<string> Inputs = [Provider, Feed, Event.OriginalField, .. Identifying];

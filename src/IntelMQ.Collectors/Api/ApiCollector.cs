@@ -66,6 +66,9 @@ public sealed class ApiCollector : ICollector
                         return ValueTask.CompletedTask;
                     },
                 };
+                // Asked for the next without a commit: the host dumped this one (too large, not UTF-8), so its client
+                // hears so now instead of waiting for an answer that never comes.
+                handedOn.TrySetException(new InvalidDataException("the report was refused and is in the collector's dump; sending it again will not help"));
             }
         }
         finally
@@ -147,6 +150,11 @@ public sealed class ApiCollector : ICollector
         catch (TaskCanceledException) when (!context.RequestAborted.IsCancellationRequested)
         {
             response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        }
+        catch (InvalidDataException refused)
+        {
+            response.StatusCode = StatusCodes.Status422UnprocessableEntity;
+            await response.WriteAsync(refused.Message + "\n");
         }
     }
 

@@ -21,7 +21,7 @@ namespace IntelMQ.Parsers.N6;
         (restriction, origin, expires, ...) custom.<name>, and the stream's type custom.type unless it is "event". Each
         address (ip or ipv6, asn, cc, rdns) gives one event with its own source.ip, source.as.number and
         source.geo.country_iso_code; with several addresses each event lists all of them in related.ip (its own first) and
-        links to the first event (same-report), and its event.original is the n6 event followed by its address. A value a
+        links to the first event (same-report); all share the n6 event as event.original and differ in their ids. A value a
         field refuses is kept under custom.<n6 name>. Known deviation from IntelMQ, which emits N+1 events for N addresses
         (the last without any address) and drops sha256, IPv6 addresses, restriction and origin: see docs/parsers.md.
         """,
@@ -61,7 +61,6 @@ public sealed class N6Parser : IParser
             output.EmitParsed(events[0], original);
             return;
         }
-        var addresses = record.GetProperty("address");
         string? first = null;
         for (var i = 0; i < events.Count; i++)
         {
@@ -74,8 +73,7 @@ public sealed class N6Parser : IParser
                 links.Add(new JsonObject { ["type"] = "same-report", ["id"] = first });
                 ev.Add(Event.LinksField, links, overwrite: true);
             }
-            // The events of one n6 event differ by their address, so their originals (and ids) do too.
-            output.EmitParsed(ev, $"{original}\n{addresses[i].GetRawText()}");
+            output.EmitParsed(ev, original);
             first ??= ev.Id;
         }
     }

@@ -36,12 +36,12 @@ namespace IntelMQ.Parsers.Stix;
         event.start and event.end from valid_from and valid_until, threat.indicator.provider from created_by_ref's identity,
         message from name, threat.indicator.description from description, threat.software.name from a malware the indicator
         indicates (relationship), classification other/undetermined, and @timestamp (valid_from, a sighting's last_seen,
-        observed data's last_observed). event.original is the STIX object, followed on a second line by the alternative when
-        the object gives several events. Other objects (identities, relationships, malware, reports, ...) are context and give
-        no events.
+        observed data's last_observed). event.original is the STIX object (for observed data, followed by the observable);
+        the events of one object share it, and event.sequence numbers them (1, 2, ...) so that their ids differ. Other
+        objects (identities, relationships, malware, reports, ...) are context and give no events.
         """,
     FieldsRead = ["event.original"],
-    FieldsWritten = ["source.ip", "source.network", "source.domain", "source.url.full", "source.user.name", "source.port",
+    FieldsWritten = ["event.sequence", "source.ip", "source.network", "source.domain", "source.url.full", "source.user.name", "source.port",
         "destination.ip", "destination.network", "destination.domain", "destination.port", "network.transport", "file.hash.*",
         "threat.indicator.*", "threat.tactic.name", "threat.framework", "threat.software.name", "tags", "links", "event.start",
         "event.end", "message", "custom.stix_confidence", "custom.stix_where_sighted", "classification.*", "@timestamp", "event.original"],
@@ -127,7 +127,7 @@ public sealed class StixParser : IParser
             var alternatives = Alternatives(indicator);
             var several = alternatives.Count > 1;
             for (var k = 0; k < alternatives.Count; k++)
-                EmitAlternative(position, alternatives[k], several ? k + 1 : 0, indicator.GetRawText(), several, ev =>
+                EmitAlternative(position, alternatives[k], several ? k + 1 : 0, indicator.GetRawText(), ev =>
                 {
                     Describe(ev, indicator);
                     ev.Add("threat.indicator.id", new[] { indicator.Text("id") });
@@ -143,7 +143,7 @@ public sealed class StixParser : IParser
             var alternatives = Alternatives(indicator);
             var several = alternatives.Count > 1;
             for (var k = 0; k < alternatives.Count; k++)
-                EmitAlternative(position, alternatives[k], several ? k + 1 : 0, sighting.GetRawText(), several, ev =>
+                EmitAlternative(position, alternatives[k], several ? k + 1 : 0, sighting.GetRawText(), ev =>
                 {
                     Describe(ev, indicator);
                     // The sighting's own provenance and marking win over the indicator's.
@@ -173,7 +173,7 @@ public sealed class StixParser : IParser
                     continue;
                 }
                 if (comparisons.Count == 0) continue; // consumed by a network-traffic object
-                EmitAlternative($"{position} observable {key}", comparisons, 0, observed.GetRawText() + "\n" + observable.GetRawText(), false, ev =>
+                EmitAlternative($"{position} observable {key}", comparisons, 0, observed.GetRawText() + "\n" + observable.GetRawText(), ev =>
                 {
                     Provenance(ev, observed, overwrite: false);
                     ev.Add("threat.indicator.id", observable.Text("id") is { } id ? new[] { observed.Text("id"), id } : new[] { observed.Text("id") });
@@ -261,8 +261,7 @@ public sealed class StixParser : IParser
             }
         }
 
-        // original: the object's text; withAlternative appends the alternative on a line of its own, so that the events of one object differ.
-        void EmitAlternative(string position, List<StixComparison> alternative, int number, string original, bool withAlternative, Action<Event> describe)
+        void EmitAlternative(string position, List<StixComparison> alternative, int number, string original, Action<Event> describe)
         {
             var text = string.Join(" AND ", alternative.Select(c => $"{c.ObjectType}:{c.Path} = '{c.Value.Replace("\\", "\\\\").Replace("'", "\\'")}'"));
             try
@@ -271,6 +270,8 @@ public sealed class StixParser : IParser
                 foreach (var comparison in alternative) AddValue(ev, comparison);
                 ev.Add("threat.indicator.type", alternative[0].ObjectType);
                 describe(ev);
+                // The alternatives may differ only in fields that are not part of the stable id (source.network).
+                if (number > 0) ev.Add("event.sequence", (long)number);
                 ev.Add("classification.taxonomy", "other");
                 ev.Add("classification.type", "undetermined");
                 var links = new JsonArray();
@@ -278,7 +279,7 @@ public sealed class StixParser : IParser
                 if (ev["threat.indicator.id"] is IEnumerable<object> ids)
                     foreach (var id in ids) links.Add(new JsonObject { ["type"] = "parent", ["id"] = (string)id });
                 AddLinks(ev, links);
-                _output.EmitParsed(ev, withAlternative ? $"{original}\n[{text}]" : original);
+                _output.EmitParsed(ev, original);
                 _firstEventId ??= ev.Id;
             }
             catch (Exception ex) when (BadInput.Is(ex))

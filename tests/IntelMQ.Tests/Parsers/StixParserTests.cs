@@ -80,7 +80,9 @@ public sealed class StixParserTests
         Assert.Equal("2001:db8:dead:beef::/64", events[2]["source.network"]);
         Assert.Equal("http://example.com/foo", events[3]["source.url.full"]);
         Assert.Equal("john@example.com", events[4]["source.user.name"]);
-        Assert.EndsWith("\n[domain-name:value = 'example.net']", (string)events[1]["event.original"]!);
+        Assert.Equal([1L, 2L, 3L, 4L, 5L], events.Select(e => e["event.sequence"]));
+        Assert.Single(events.Select(e => e["event.original"]).Distinct()); // the indicator, as it came
+        Assert.Equal(5, events.Select(e => e.Id).Distinct().Count());
     }
 
     [Fact]
