@@ -16,7 +16,7 @@ namespace IntelMQ.Outputs.Files;
         hierarchical_output) or, with single_key, that field's value alone (raw: the original data). As a maildir
         delivers, the file is written in tmp and fsynced, then renamed into dir, so that a reader of dir never sees a
         half-written file; dir is fsynced once per batch before the batch counts as written. File names are unique
-        across processes and hosts: SECONDS.MICROSECONDS.PPID_COUNTER.HOST plus suffix. An event without the single_key
+        across processes and hosts, as maildir names them: SECONDS.M<microseconds>P<pid>Q<counter>.HOST, plus suffix. An event without the single_key
         field is refused; a full disk or an unwritable directory retries the batch later.
         """,
     FieldsRead = ["*"],

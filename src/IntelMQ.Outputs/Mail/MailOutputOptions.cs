@@ -38,13 +38,7 @@ public sealed record MailOutputOptions
     public string Subject { get; set; } = "Incidents concerning your network ({{ count }})";
 
     [Option("The body, a template.", Aliases = ["body"])]
-    public string Text { get; set; } = """
-        Dear network owner,
-
-        We have been informed that the devices listed in the attachment ({{ count }} events) might have security problems.
-
-        Your CERT
-        """;
+    public string Text { get; set; } = "Dear network owner, we have been informed that the devices listed in the attachment ({{ count }} events) might have security problems. Your CERT";
 
     [Option("A file holding the body template, instead of text (IntelMQ's smtp_batch).")]
     public string MailTemplate { get; set; } = "";
