@@ -86,6 +86,8 @@ public sealed class Failures(RunState run)
     async ValueTask WaitAsync(int attempt, string position, Exception error, string note = "")
     {
         var delay = run.Backoff.Delay(attempt);
+        // A server that said when to come back (HTTP's Retry-After) is not asked sooner.
+        if (error is TransientException { RetryAfter: { } after } && after > delay) delay = after;
         Interlocked.Increment(ref run.Counters.Retries);
         run.Log.LogWarning("{Input} {Position}: {Error}; {Note}retrying in {Seconds:0.#} s", run.InputName, position, error.Message, note, delay.TotalSeconds);
         await Task.Delay(delay, run.Hard);

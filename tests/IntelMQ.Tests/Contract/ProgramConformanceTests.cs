@@ -176,9 +176,9 @@ public sealed partial class ProgramConformanceTests : IDisposable
         }
     }
 
-    // The defaults, with options that name a file (path, database, file) pointed at a temp file instead of /var/lib.
+    // The defaults, with options that name a file or directory (path, database, file, dir, tmp) pointed at a temp path instead of /var/lib.
     Dictionary<string, object?> WritablePaths(ProgramInfo program) =>
-        program.Options.Where(o => o.Type == typeof(string) && (o.Name is "path" or "database" or "file" || o.Aliases.Contains("file")))
+        program.Options.Where(o => o.Type == typeof(string) && (o.Name is "path" or "database" or "file" or "dir" or "tmp" || o.Aliases.Contains("file")))
             .ToDictionary(o => o.Name, o => (object?)_intelmq.PathOf("out-" + o.Name));
 
     [Theory]
@@ -206,7 +206,7 @@ public sealed partial class ProgramConformanceTests : IDisposable
         // An output that reads no field (touch, blackhole) writes no event anywhere: the run's summary counts what it accepted.
         var delivered = program.Kind != ProgramKind.Output ? Lines(run.Stdout).Count
             : program.Declaration.FieldsRead.Length == 0 ? SummaryEvents().Match(run.Stderr) is { Success: true } m ? int.Parse(m.Groups[1].ValueSpan) : 0
-            : config.Values.Sum(f => File.Exists((string)f!) ? File.ReadAllLines((string)f!).Length : 0);
+            : config.Values.Sum(f => File.Exists((string)f!) ? File.ReadAllLines((string)f!).Length : Directory.Exists((string)f!) ? Directory.GetFiles((string)f!).Length : 0);
         // A counted drop (a filter, a threshold) accounts for a message too.
         var dropped = Regex.Match(run.Stderr, @"(\d+) dropped") is { Success: true } d ? int.Parse(d.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
         Assert.True(dumped + delivered + dropped >= HostileCount, $"{name}: {HostileCount} messages in, {dumped} dumped, {dropped} dropped and {delivered} delivered:\n{run.Stderr}");
