@@ -64,7 +64,6 @@ public sealed class CorpusTests
     [InlineData("intelmq-tests/experts/recordedfuture_iprisk")]
     [InlineData("intelmq-tests/experts/tor_nodes")]
     [InlineData("intelmq-tests/experts/threshold")]
-    [InlineData("intelmq-tests/experts/aggregate")]
     public async Task Conformance_fixtures_pass(string folder)
     {
         Assert.SkipUnless(File.Exists("/usr/bin/python3") || File.Exists("/usr/local/bin/python3") || Environment.GetEnvironmentVariable("PATH")!.Split(':').Any(d => File.Exists(Path.Combine(d, "python3"))),
