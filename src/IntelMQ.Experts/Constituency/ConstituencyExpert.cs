@@ -2,9 +2,6 @@ using System.Net;
 using IntelMQ.Contract;
 using IntelMQ.Core;
 using IntelMQ.Experts.Common;
-using YamlException = YamlDotNet.Core.YamlException;
-using YamlDotNet.Serialization;
-using YamlDotNet.Serialization.NamingConventions;
 
 namespace IntelMQ.Experts.Constituency;
 
@@ -12,18 +9,18 @@ namespace IntelMQ.Experts.Constituency;
 [Program("constituency-expert", ProgramKind.Expert, "Sets the constituency and its contacts from a local file mapping networks, AS numbers and domains to constituencies.",
     Options = typeof(ConstituencyExpertOptions),
     Description = """
-        Reads the database file once at start: a YAML list of constituencies, each `name`, `contacts` (a list of
-        addresses) and any of `networks` (CIDR), `asns` and `domains`. For source, then destination, the address
+        Reads the database file once at start: CSV lines of `kind,value,contacts,name`, kind being network (CIDR),
+        asn or domain, contacts separated by spaces, the name the rest of the line ('#' starts a comment). For source, then destination, the address
         is matched by longest prefix (one hash probe per prefix length in use), else the AS number, else the
         domain (fqdn) by its longest listed suffix (www.uni.example matches uni.example). The first side that
         matches sets the field option (extra.constituency) to the name and that side's abuse_contact to the
         contacts, comma-separated; fields the event has are kept unless overwrite=true. An event that matches
-        nothing passes unchanged. A file that does not parse, or lists a network, AS or domain twice, is refused
-        at start with the file and the cause.
+        nothing passes unchanged. A line that does not parse, or lists a network, AS or domain twice, is refused
+        at start with the file, the line and the cause.
         """,
     FieldsRead = ["source.ip", "source.as.number", "source.domain", "destination.ip", "destination.as.number", "destination.domain"],
     FieldsWritten = ["custom.constituency", "source.abuse_contact", "destination.abuse_contact"],
-    Examples = ["intelmq run constituency-expert --set database=/etc/intelmq/constituencies.yaml < events.jsonl"])]
+    Examples = ["intelmq run constituency-expert --set database=/etc/intelmq/constituencies.csv < events.jsonl"])]
 public sealed class ConstituencyExpert : IExpert
 {
     const string Program = "constituency-expert";
@@ -67,51 +64,43 @@ public sealed class ConstituencyExpert : IExpert
         return null;
     }
 
+    /// <summary>Reads lines of <c>kind,value,contacts,name</c>: kind network, asn or domain; contacts separated by spaces; the name is the rest of the line.</summary>
     void Load(string path)
     {
-        List<Definition> definitions;
-        try
+        var number = 0;
+        foreach (var raw in TextFile.ReadLines(Program, "database", path))
         {
-            using var reader = new StreamReader(path);
-            definitions = new DeserializerBuilder().WithNamingConvention(UnderscoredNamingConvention.Instance).Build()
-                .Deserialize<List<Definition>?>(reader) ?? [];
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new ConfigurationException($"{Program}: cannot read {path}: {ex.Message}");
-        }
-        catch (YamlException ex)
-        {
-            throw new ConfigurationException($"{Program}: {path}, line {ex.Start.Line}: {ex.InnerException?.Message ?? ex.Message}");
-        }
-        foreach (var definition in definitions)
-        {
-            if (string.IsNullOrWhiteSpace(definition.Name)) throw new ConfigurationException($"{Program}: {path}: a constituency has no name.");
-            var entry = new Entry(definition.Name, string.Join(',', definition.Contacts));
-            foreach (var text in definition.Networks)
+            number++;
+            var line = raw.Trim();
+            if (line.Length == 0 || line[0] == '#') continue;
+            var parts = line.Split(',', 4, StringSplitOptions.TrimEntries);
+            if (parts.Length != 4 || parts[3].Length == 0)
+                throw new ConfigurationException($"{Program}: {path}, line {number}: '{line}' is not 'kind,value,contacts,name' (kind: network, asn or domain).");
+            var entry = new Entry(parts[3], string.Join(',', parts[2].Split(' ', StringSplitOptions.RemoveEmptyEntries)));
+            var value = parts[1];
+            var duplicate = parts[0].ToLowerInvariant() switch
             {
-                if (!IPNetwork.TryParse(text, out var network))
-                    throw new ConfigurationException($"{Program}: {path}: constituency '{definition.Name}': '{text}' is not a network in CIDR notation (192.0.2.0/24).");
-                if (_networks.Lookup(network.BaseAddress) is var (other, found) && found == network.ToString())
-                    throw new ConfigurationException($"{Program}: {path}: network {text} is listed for both '{other.Name}' and '{definition.Name}'.");
-                _networks.Set(network, entry);
-            }
-            foreach (var asn in definition.Asns)
-                if (!_asns.TryAdd(asn, entry)) throw new ConfigurationException($"{Program}: {path}: AS {asn} is listed for both '{_asns[asn].Name}' and '{definition.Name}'.");
-            foreach (var domain in definition.Domains)
-                if (!_domains.TryAdd(domain.TrimEnd('.'), entry)) throw new ConfigurationException($"{Program}: {path}: domain {domain} is listed for both '{_domains[domain.TrimEnd('.')].Name}' and '{definition.Name}'.");
+                "network" => AddNetwork(value, entry, path, number),
+                "asn" => long.TryParse(value.StartsWith("AS", StringComparison.OrdinalIgnoreCase) ? value[2..] : value, out var asn) && asn > 0
+                    ? !_asns.TryAdd(asn, entry) ? _asns[asn].Name : null
+                    : throw new ConfigurationException($"{Program}: {path}, line {number}: '{value}' is not an AS number."),
+                "domain" => !_domains.TryAdd(value.TrimEnd('.'), entry) ? _domains[value.TrimEnd('.')].Name : null,
+                _ => throw new ConfigurationException($"{Program}: {path}, line {number}: kind '{parts[0]}' is not network, asn or domain."),
+            };
+            if (duplicate is not null)
+                throw new ConfigurationException($"{Program}: {path}, line {number}: {parts[0]} {value} is listed for both '{duplicate}' and '{entry.Name}'.");
         }
+    }
+
+    /// <returns>The constituency that already has this network, or null.</returns>
+    string? AddNetwork(string text, Entry entry, string path, int number)
+    {
+        if (!IPNetwork.TryParse(text, out var network))
+            throw new ConfigurationException($"{Program}: {path}, line {number}: '{text}' is not a network in CIDR notation (192.0.2.0/24).");
+        if (_networks.Lookup(network.BaseAddress) is var (other, found) && found == network.ToString()) return other.Name;
+        _networks.Set(network, entry);
+        return null;
     }
 
     sealed record Entry(string Name, string Contacts);
-
-    /// <summary>One constituency as the file gives it.</summary>
-    sealed class Definition
-    {
-        public string Name { get; set; } = "";
-        public List<string> Contacts { get; set; } = [];
-        public List<string> Networks { get; set; } = [];
-        public List<long> Asns { get; set; } = [];
-        public List<string> Domains { get; set; } = [];
-    }
 }

@@ -4,7 +4,7 @@ namespace IntelMQ.Experts.Constituency;
 
 public sealed record ConstituencyExpertOptions
 {
-    [Option("The constituency file (YAML): a list of constituencies, each with name, contacts and the networks, asns and domains it covers.")]
+    [Option("The constituency file: CSV lines of kind,value,contacts,name (kind: network, asn or domain; contacts separated by spaces).")]
     public string Database { get; set; } = "";
 
     [Option("Replace a constituency or abuse contact the event already has.")]

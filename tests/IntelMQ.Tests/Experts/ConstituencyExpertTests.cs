@@ -6,15 +6,13 @@ namespace IntelMQ.Tests.Experts;
 public sealed class ConstituencyExpertTests : IDisposable
 {
     const string Constituencies = """
-        - name: University
-          contacts: [abuse@uni.example, cert@uni.example]
-          networks: [192.0.2.0/24, 2001:db8::/32]
-          asns: [64496]
-          domains: [uni.example]
-        - name: Library
-          contacts: [it@library.uni.example]
-          networks: [192.0.2.128/25]
-          domains: [library.uni.example]
+        # kind,value,contacts,name
+        network,192.0.2.0/24,abuse@uni.example cert@uni.example,University
+        network,2001:db8::/32,abuse@uni.example cert@uni.example,University
+        asn,64496,abuse@uni.example cert@uni.example,University
+        domain,uni.example,abuse@uni.example cert@uni.example,University
+        network,192.0.2.128/25,it@library.uni.example,Library
+        domain,library.uni.example,it@library.uni.example,Library
         """;
 
     readonly string _file = Path.GetTempFileName();
@@ -75,10 +73,10 @@ public sealed class ConstituencyExpertTests : IDisposable
     }
 
     [Theory]
-    [InlineData("- name: A\n  networks: [192.0.2.1/33]\n", "192.0.2.1/33")]
-    [InlineData("- name: A\n  asns: [1]\n- name: B\n  asns: [1]\n", "AS 1")]
-    [InlineData("- name: A\n  networks: [10.0.0.0/8]\n- name: B\n  networks: [10.0.0.0/8]\n", "10.0.0.0/8")]
-    [InlineData("- name: A\n  networks: [\n", "line")]
+    [InlineData("network,192.0.2.1/33,,A\n", "192.0.2.1/33")]
+    [InlineData("asn,1,,A\nasn,1,,B\n", "line 2: asn 1 is listed for both 'A' and 'B'")]
+    [InlineData("network,10.0.0.0/8,,A\nnetwork,10.0.0.0/8,,B\n", "10.0.0.0/8")]
+    [InlineData("network,10.0.0.0/8\n", "line 1")]
     public void A_broken_file_is_refused_at_start_with_the_cause(string text, string cause) =>
         Assert.Contains(cause, Assert.Throws<ConfigurationException>(() => Expert(text)).Message);
 }
