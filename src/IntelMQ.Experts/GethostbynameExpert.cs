@@ -4,6 +4,7 @@ using DnsClient;
 using DnsClient.Protocol;
 using IntelMQ.Contract;
 using IntelMQ.Core;
+using IntelMQ.Experts.Common;
 
 namespace IntelMQ.Experts;
 
@@ -45,21 +46,7 @@ public sealed class GethostbynameExpert : IAsyncExpert
         foreach (var code in options.GaierrorsToIgnore)
             _ignored.Add(int.TryParse(code, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) ? n
                 : throw new ConfigurationException($"gethostbyname-expert: option 'gaierrors_to_ignore': '{code}' is not a gaierror code; give integers such as [-3]."));
-        var servers = options.NameServers.Select(ParseNameServer).ToArray();
-        var clientOptions = servers.Length == 0 ? new LookupClientOptions() : new LookupClientOptions(servers);
-        clientOptions.Timeout = TimeSpan.FromSeconds(options.Timeout);
-        clientOptions.Retries = options.DnsRetries;
-        clientOptions.UseCache = false; // the LookupCache below keeps answers, 'no such name' included
-        clientOptions.ThrowDnsErrors = false;
-        clientOptions.UseRandomNameServer = false;
-        try
-        {
-            _client = new LookupClient(clientOptions);
-        }
-        catch (InvalidOperationException ex)
-        {
-            throw new ConfigurationException($"gethostbyname-expert: {ex.Message}. Give the name servers, e.g. --set 'name_servers=[\"9.9.9.9\"]'.");
-        }
+        _client = DnsResolver.Create("gethostbyname-expert", options.NameServers, options.Timeout, options.DnsRetries);
         _cache = new LookupCache<string, IPAddress?>(options.CacheSize, TimeSpan.FromSeconds(options.CacheTtl), context.Clock);
         _overwrite = options.Overwrite;
         _fallbackToUrl = options.FallbackToUrl;
@@ -127,13 +114,6 @@ public sealed class GethostbynameExpert : IAsyncExpert
                 if (record is AddressRecord found) return found.Address;
         }
         return null;
-    }
-
-    static NameServer ParseNameServer(string text)
-    {
-        if (!IPEndPoint.TryParse(text, out var endpoint))
-            throw new ConfigurationException($"gethostbyname-expert: option 'name_servers': '{text}' is not an IP address or IP:port (IPv6 with a port: [::1]:53).");
-        return new NameServer(endpoint.Address, endpoint.Port == 0 ? 53 : endpoint.Port);
     }
 
     readonly record struct Side(string Domain, string Url, string Ip);
