@@ -105,7 +105,9 @@ public static class IntelMQImporter
         {
             if (value is null || Consumed.Contains(key)) continue;
             if (program is null) { options[key] = Escape(value); continue; }
-            if (OptionBinder.IntelMQParametersNotImplemented.TryGetValue(key, out var instead) && !(collector && CollectorKeys.Contains(key)))
+            // A framework parameter some programs take as their own option (the deduplicator's redis_cache_*) is kept for them.
+            if (OptionBinder.IntelMQParametersNotImplemented.TryGetValue(key, out var instead) && !(collector && CollectorKeys.Contains(key))
+                && OptionBinder.Find(program.Options, key) is null)
             {
                 if (key is not ("name" or "group" or "description" or "module" or "groupname")) Note($"{key}: not implemented (use {instead}): left out.");
                 continue;

@@ -279,7 +279,7 @@ public sealed partial class ProgramConformanceTests : IDisposable
             // A parser's sample reports are examples/FAMILY/*, named as their feed names its files.
             var family = Path.Combine(Paths.Repo, "examples", name.Replace("-parser", "", StringComparison.Ordinal));
             Assert.SkipWhen(!Directory.Exists(family), $"{name} has no sample reports under examples/{Path.GetFileName(family)}/.");
-            var sample = Directory.GetFiles(family).Order(StringComparer.Ordinal).First();
+            var sample = Directory.GetFiles(family).Where(IsSample).Order(StringComparer.Ordinal).First();
             input = File.ReadAllBytes(sample);
             args = ["run", name, "--raw", "--out-format", "ndjson", "--dump", _intelmq.PathOf("dump.jsonl")];
             // Only a parser that reads its report type from the file name (Shadowserver) takes it.
@@ -305,6 +305,10 @@ public sealed partial class ProgramConformanceTests : IDisposable
         Assert.True(first.SequenceEqual(second),
             $"{name}: the same input gave different event ids (stable event ids are not in this build yet?):\n{string.Join(", ", first.Take(3))}\n{string.Join(", ", second.Take(3))}");
     }
+
+    // examples/FAMILY also holds where its samples came from and their licences.
+    static bool IsSample(string path) =>
+        Path.GetExtension(path) != ".md" && !Path.GetFileName(path).StartsWith("LICENSE", StringComparison.Ordinal);
 
     static List<string?> EventIds(IntelMQCommand.Result run)
     {
