@@ -22,5 +22,11 @@ public sealed record ProgramContext
 
     public ILogger Log { get; init; } = NullLogger.Instance;
 
+    /// <summary>
+    /// The program runs until it is stopped (a daemon), so state it keeps (counting windows) should outlive a restart.
+    /// A one-shot run starts afresh, as a new IntelMQ bot with an empty cache does.
+    /// </summary>
+    public bool Daemon { get; init; }
+
     public static ProgramContext Default { get; } = new();
 }

@@ -14,10 +14,11 @@ namespace IntelMQ.Experts.Threshold;
         Counts events by a key (the filter_keys fields with filter_type=whitelist, all other fields with blacklist)
         over a window of timeout seconds that starts with a key's first event. The event that brings the count to
         threshold is passed on with extra.count set to the count and the add_keys fields set; the others are dropped
-        with the reason (counted; to drop_path when one is set), also those after it in the same window. The counts
-        are kept in a state file in the program's data directory (<id>.threshold.tsv), committed after each batch was
-        handed on, so windows survive a restart and a batch that is redelivered is not counted twice. The key is IntelMQ's
-        message hash, time.observation and the event id left out.
+        with the reason (counted; to drop_path when one is set), also those after it in the same window. A daemon keeps
+        the counts in a state file in the program's data directory (<id>.threshold.tsv), committed after each batch was
+        handed on, so windows survive a restart and a batch that is redelivered is not counted twice; a one-shot run
+        starts with empty windows, as a new IntelMQ bot with an empty cache does. The key is IntelMQ's message hash,
+        time.observation and the event id left out.
         """,
     FieldsWritten = ["custom.count"],
     Examples = ["intelmq run threshold-expert --set filter_keys=source.ip --set threshold=10 --set timeout=3600 < events.jsonl"])]
@@ -43,7 +44,7 @@ public sealed class ThresholdExpert : IExpert, IDeliveryAware, ISelfTest, IDispo
         foreach (var key in options.FilterKeys.SelectMany(k => k.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)))
             _keys.Add(DhoMapping.ToDho(IntelMQFields.Require(Program, "filter_keys", key)) ?? key);
         _threshold = options.Threshold;
-        _timeout = options.Timeout;
+        _timeout = options.Timeout * 1000L; // in milliseconds: whole seconds split a burst that straddles a second
         _clock = context.Clock;
         JsonObject? add;
         try
@@ -58,7 +59,7 @@ public sealed class ThresholdExpert : IExpert, IDeliveryAware, ISelfTest, IDispo
         foreach (var (name, value) in add)
             _add.Add((IntelMQFields.Require(Program, "add_keys", name),
                 FieldNormalizer.Unwrap(value?.DeepClone() ?? throw new ConfigurationException($"{Program}: option 'add_keys': {name} is null."))!));
-        _state = new ThresholdState(context.DataDirectory is { } dir ? Path.Combine(dir, $"{(context.Id.Length > 0 ? context.Id : "threshold")}.threshold.tsv") : null,
+        _state = new ThresholdState(context.Daemon && context.DataDirectory is { } dir ? Path.Combine(dir, $"{(context.Id.Length > 0 ? context.Id : "threshold")}.threshold.tsv") : null,
             Now(), _timeout);
     }
 
@@ -71,7 +72,7 @@ public sealed class ThresholdExpert : IExpert, IDeliveryAware, ISelfTest, IDispo
         if (_state.Windows.Count > 100_000) Sweep(now);
         if (count != _threshold)
         {
-            output.Drop(ev, $"threshold: {count} of {_threshold} events with this key in {_timeout} s");
+            output.Drop(ev, $"threshold: {count} of {_threshold} events with this key in {_timeout / 1000} s");
             return;
         }
         ev.TryAdd("custom.count", (long)count, overwrite: true);
@@ -85,7 +86,7 @@ public sealed class ThresholdExpert : IExpert, IDeliveryAware, ISelfTest, IDispo
     public ValueTask<IReadOnlyList<string>> SelfTestAsync(CancellationToken cancellationToken) =>
         ValueTask.FromResult<IReadOnlyList<string>>([_state.Describe(Now(), _timeout)]);
 
-    long Now() => _clock.GetUtcNow().ToUnixTimeSeconds();
+    long Now() => _clock.GetUtcNow().ToUnixTimeMilliseconds();
 
     void Sweep(long now)
     {

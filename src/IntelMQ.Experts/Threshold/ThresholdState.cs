@@ -19,7 +19,7 @@ sealed class ThresholdState : IDisposable
 
     public Dictionary<string, (long Started, int Count)> Windows { get; } = new(StringComparer.Ordinal);
 
-    /// <param name="timeout">Windows that started this many seconds before <paramref name="now"/> are over and not loaded.</param>
+    /// <param name="timeout">Windows that started this many milliseconds before <paramref name="now"/> are over and not loaded.</param>
     public ThresholdState(string? path, long now, long timeout)
     {
         _path = path;

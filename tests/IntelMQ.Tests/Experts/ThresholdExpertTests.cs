@@ -32,7 +32,7 @@ public sealed class ThresholdExpertTests
         var dir = Directory.CreateTempSubdirectory("threshold-");
         try
         {
-            var context = ProgramContext.Default with { DataDirectory = dir.FullName, Id = "threshold" };
+            var context = ProgramContext.Default with { DataDirectory = dir.FullName, Id = "threshold", Daemon = true };
             var options = new ThresholdExpertOptions { FilterKeys = ["source.ip"], Threshold = 3, Timeout = 3600 };
             var output = new EventCollector();
             using (var first = new ThresholdExpert(options, context))
