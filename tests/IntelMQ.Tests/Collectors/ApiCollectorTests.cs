@@ -10,7 +10,7 @@ using IntelMQ.Runtime.Channels;
 
 namespace IntelMQ.Tests.Collectors;
 
-/// <summary>The API collector: a pushed report is answered 200 only once it is handed on; a wrong token is refused.</summary>
+/// <summary>The API collector: a pushed report is answered 200 only once it is handed on, 422 when it was dumped; a wrong token is refused.</summary>
 public sealed class ApiCollectorTests : IDisposable
 {
     readonly string _dir = Directory.CreateTempSubdirectory("intelmq-api-").FullName;
@@ -48,10 +48,17 @@ public sealed class ApiCollectorTests : IDisposable
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "t0ken");
         var accepted = await client.SendAsync(request, token);
         var reportsWhenAnswered = File.ReadAllLines(Output);
+        // Not UTF-8: the host dumps it, and its client hears so rather than waiting for an answer that never comes.
+        var notText = new HttpRequestMessage(HttpMethod.Post, "intelmq/push") { Content = new ByteArrayContent([0xff, 0xfe, 0xc3, 0x28]) };
+        notText.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "t0ken");
+        var dumped = await client.SendAsync(notText, token);
         stop.Cancel();
         var summary = await run;
 
         Assert.Equal((HttpStatusCode.Unauthorized, HttpStatusCode.OK), (refused.StatusCode, accepted.StatusCode));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, dumped.StatusCode);
+        Assert.Contains("dump", await dumped.Content.ReadAsStringAsync(token));
+        Assert.Single(File.ReadAllLines(Path.Combine(_dir, "dump.jsonl")));
         var report = EventJson.Read(Encoding.UTF8.GetBytes(Assert.Single(reportsWhenAnswered))).Single();
         Assert.Equal(("{\"breach\": 2}", "Pushed"), (report["event.original"], report["feed.name"]));
         Assert.Equal(1, summary.Events);
