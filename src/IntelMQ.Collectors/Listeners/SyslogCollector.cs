@@ -76,7 +76,7 @@ public sealed class SyslogCollector : ICollector
             throw new IOException($"{_name}: cannot listen on TCP {_options.Ip}:{_options.Port}: {ex.Message}", ex);
         }
         if (udp is not null) listening.Add(ReceiveUdpAsync(udp, lines.Writer, stopListening.Token));
-        if (tcp is not null) listening.Add(AcceptAsync(tcp, lines.Writer, stopListening.Token));
+        if (tcp is not null) listening.Add(TcpConnections.ServeEachAsync(tcp, client => ServeAsync(client, lines.Writer, stopListening.Token), stopListening.Token));
 
         var batch = new StringBuilder();
         var count = 0;
@@ -176,25 +176,6 @@ public sealed class SyslogCollector : ICollector
         {
             // stopped
         }
-    }
-
-    async Task AcceptAsync(TcpListener listener, ChannelWriter<string> lines, CancellationToken stop)
-    {
-        var connections = new List<Task>();
-        try
-        {
-            while (true)
-            {
-                var client = await listener.AcceptTcpClientAsync(stop);
-                connections.RemoveAll(t => t.IsCompleted);
-                connections.Add(ServeAsync(client, lines, stop));
-            }
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
-        {
-            // stopped
-        }
-        await Task.WhenAll(connections);
     }
 
     async Task ServeAsync(TcpClient client, ChannelWriter<string> lines, CancellationToken stop)

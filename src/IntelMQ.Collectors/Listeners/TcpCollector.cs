@@ -80,7 +80,7 @@ public sealed class TcpCollector : ICollector
         }
         var received = Channel.CreateUnbounded<Received>();
         using var stopServing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var accepting = AcceptAsync(listener, received.Writer, stopServing.Token);
+        var accepting = TcpConnections.ServeEachAsync(listener, client => ServeAsync(client, received.Writer, stopServing.Token), stopServing.Token);
         Received? inHand = null;
         try
         {
@@ -111,25 +111,6 @@ public sealed class TcpCollector : ICollector
             while (received.Reader.TryRead(out var waiting)) waiting.HandedOn.TrySetCanceled(CancellationToken.None);
             await accepting;
         }
-    }
-
-    async Task AcceptAsync(TcpListener listener, ChannelWriter<Received> received, CancellationToken stop)
-    {
-        var connections = new List<Task>();
-        try
-        {
-            while (true)
-            {
-                var client = await listener.AcceptTcpClientAsync(stop);
-                connections.RemoveAll(t => t.IsCompleted);
-                connections.Add(ServeAsync(client, received, stop));
-            }
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
-        {
-            // stopped
-        }
-        await Task.WhenAll(connections);
     }
 
     async Task ServeAsync(TcpClient client, ChannelWriter<Received> received, CancellationToken stop)
