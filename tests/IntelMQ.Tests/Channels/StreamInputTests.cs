@@ -42,8 +42,10 @@ public sealed class StreamInputTests : IDisposable
     [Fact]
     public async Task An_idle_daemon_on_standard_input_stops_on_SIGTERM()
     {
-        using var daemon = _intelmq.Start("run", "taxonomy-expert", "--daemon"); // standard input: a pipe nobody writes to
-        await Task.Delay(3000, TestContext.Current.CancellationToken); // into its first wait for a line
+        var metrics = RedisServer.FreePort();
+        using var daemon = _intelmq.Start("run", "taxonomy-expert", "--daemon", "--metrics", $"127.0.0.1:{metrics}"); // standard input: a pipe nobody writes to
+        await SignalsHandled(metrics);
+        await Task.Delay(1000, TestContext.Current.CancellationToken); // into its first wait for a line
         Assert.True(Eventually.Terminate(daemon, seconds: 20), "the daemon did not stop on SIGTERM");
         Assert.Equal(0, daemon.ExitCode);
     }
@@ -52,11 +54,24 @@ public sealed class StreamInputTests : IDisposable
     public async Task An_idle_daemon_on_a_named_pipe_without_writer_stops_on_SIGTERM()
     {
         var fifo = _intelmq.PathOf("in.fifo");
-        using var daemon = _intelmq.Start("run", "taxonomy-expert", "--daemon", "--input", $"pipe:{fifo}");
+        var metrics = RedisServer.FreePort();
+        using var daemon = _intelmq.Start("run", "taxonomy-expert", "--daemon", "--input", $"pipe:{fifo}", "--metrics", $"127.0.0.1:{metrics}");
         await Eventually.WaitForAsync("the named pipe is created", () => File.Exists(fifo), TestContext.Current.CancellationToken);
-        await Task.Delay(3000, TestContext.Current.CancellationToken);
+        await SignalsHandled(metrics);
+        await Task.Delay(1000, TestContext.Current.CancellationToken);
         Assert.True(Eventually.Terminate(daemon, seconds: 20), "the daemon did not stop on SIGTERM");
         Assert.Equal(0, daemon.ExitCode);
+    }
+
+    // The daemon serves its metrics only after it took over SIGTERM: a fixed wait raced a slow start under load.
+    static async Task SignalsHandled(int metricsPort)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{metricsPort}") };
+        await Eventually.WaitForAsync("the daemon's /health answers", async () =>
+        {
+            try { return (await http.GetAsync("/health", TestContext.Current.CancellationToken)).IsSuccessStatusCode; }
+            catch (HttpRequestException) { return false; }
+        }, TestContext.Current.CancellationToken);
     }
 
     [Fact]
