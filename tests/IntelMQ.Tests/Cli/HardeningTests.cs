@@ -81,8 +81,16 @@ public sealed class HardeningTests : IDisposable
     [Fact]
     public void A_raw_report_interrupted_by_a_signal_hands_on_what_it_made_and_exits_130_without_dumping_itself()
     {
-        using var process = _intelmq.Start("run", "shadowserver-parser", "--raw", "--set", "file_name=2024-05-01-scan_smb-geo.csv",
-            "--output", $"file:{_intelmq.PathOf("events.jsonl")}?format=ndjson");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardError = true, WorkingDirectory = _intelmq.Home };
+        foreach (var arg in new[] { Paths.IntelMQDll, "run", "shadowserver-parser", "--raw", "--set", "file_name=2024-05-01-scan_smb-geo.csv",
+                     "--output", $"file:{_intelmq.PathOf("events.jsonl")}?format=ndjson" })
+            start.ArgumentList.Add(arg);
+        start.Environment["INTELMQ_HOME"] = _intelmq.Home;
+        using var process = Process.Start(start)!;
+        // What the run said, for the failure message: it once did not stop under the full suite's load.
+        var stderr = new System.Text.StringBuilder();
+        process.ErrorDataReceived += (_, e) => { lock (stderr) stderr.AppendLine(e.Data); };
+        process.BeginErrorReadLine();
         var sample = Sample("2024-05-01-scan_smb-geo.csv").Split('\n');
         process.StandardInput.Write(string.Join('\n', sample.Take(4)) + "\n"); // the header and three good rows; the pipe stays open
         process.StandardInput.Flush();
@@ -90,7 +98,7 @@ public sealed class HardeningTests : IDisposable
         for (var i = 0; i < 600 && (!File.Exists(events) || File.ReadAllLines(events).Length < 3); i++) Thread.Sleep(50);
         Assert.Equal(3, File.ReadAllLines(events).Length); // handed on while the pipe was idle, before any signal
         Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]).WaitForExit();
-        Assert.True(process.WaitForExit(30_000), "the run did not stop on SIGINT");
+        Assert.True(process.WaitForExit(30_000), $"the run did not stop on SIGINT; it wrote:\n{stderr}");
         Assert.Equal(130, process.ExitCode);
         Assert.Equal(3, File.ReadAllLines(events).Length);
         Assert.False(File.Exists(Path.Combine(_intelmq.Home, "var", "dump", "shadowserver-parser.jsonl")), "a run's own cancellation is not a failure");
