@@ -39,7 +39,8 @@ sealed class InterruptibleStream : ReadOnlyStream
             if (!pending.IsCompleted && _idle is not null)
             {
                 var waiting = pending.AsTask();
-                if (Task.WhenAny(waiting, Task.Delay(IdleAfter, _stop)).GetAwaiter().GetResult() != waiting) _idle();
+                // A wait the stop ended is not idleness: the run's own end hands on what was made.
+                if (Task.WhenAny(waiting, Task.Delay(IdleAfter, _stop)).GetAwaiter().GetResult() != waiting && !_stop.IsCancellationRequested) _idle();
                 pending = new ValueTask<ReadResult>(waiting);
             }
             var result = pending.AsTask().GetAwaiter().GetResult();
