@@ -15,14 +15,14 @@ public static class ConfigCommand
     static Command ImportIntelMQ()
     {
         var path = new Argument<string>("path") { Description = "IntelMQ 3.x runtime.yaml, IntelMQ 2.x runtime.conf (pipeline.conf and defaults.conf beside it), or their directory." };
-        var to = ConfigtestCommand.DirOption();
-        to.Description = "Where to write one ID.yaml per bot. Default: $INTELMQ_HOME/etc/config.d.";
+        var to = WorkflowDirectory.DirOption();
+        to.Description = "Where to write one ID.yaml per bot: a workflow home (into its etc/config.d) or a configuration directory. Default: $INTELMQ_HOME/etc/config.d.";
         var force = new Option<bool>("--force") { Description = "Overwrite files that exist (by default they are kept and named)." };
         var command = new Command("import-intelmq", "Convert an IntelMQ configuration into config.d files: bots to programs, parameters to options, the same Redis queues; prints what it could not map and why.") { path, to, force };
         command.SetAction(parse =>
         {
             var source = parse.GetValue(path)!;
-            var directory = parse.GetValue(to)!;
+            var directory = WorkflowDirectory.Resolve(parse.GetValue(to)).ConfigDirectory;
             var import = IntelMQImporter.Import(source, Programs.Catalog);
             Directory.CreateDirectory(directory);
             var written = 0;
@@ -46,12 +46,12 @@ public static class ConfigCommand
 
     static Command Render()
     {
-        var dir = ConfigtestCommand.DirOption();
+        var dir = WorkflowDirectory.DirOption();
         var id = new Argument<string?>("id") { Description = "One instance (its ID); default: every instance.", Arity = ArgumentArity.ZeroOrOne };
         var command = new Command("render", "Print each instance's configuration with its templates resolved ({{ env.X }}, | file, | secret) and secrets shown as ***.") { id, dir };
         command.SetAction(parse =>
         {
-            var directory = parse.GetValue(dir)!;
+            var directory = WorkflowDirectory.Entered(parse, dir);
             var problems = new List<ConfigDiagnostic>();
             List<InstanceConfig> instances;
             if (parse.GetValue(id) is { } name)

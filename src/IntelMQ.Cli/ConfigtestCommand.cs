@@ -7,20 +7,13 @@ namespace IntelMQ.Cli;
 /// <summary><c>intelmq configtest</c>: every file of config.d parses, names a program that exists and gives known, well-typed options.</summary>
 public static class ConfigtestCommand
 {
-    /// <summary>The <c>--dir</c> option of the commands that read a configuration directory.</summary>
-    public static Option<string> DirOption() => new("--dir", "-d")
-    {
-        Description = "The configuration directory (one ID.yaml per program instance). Default: $INTELMQ_HOME/etc/config.d (docs/configuration.md).",
-        DefaultValueFactory = _ => Installation.ConfigDirectory,
-    };
-
     public static Command Create()
     {
-        var dir = DirOption();
+        var dir = WorkflowDirectory.DirOption();
         var command = new Command("configtest", "Check every configuration file: YAML and templates, programs, options (known, typed, in range), run modes and channel URIs. Exit 0 when all are usable, 1 otherwise.") { dir };
         command.SetAction(parse =>
         {
-            var directory = parse.GetValue(dir)!;
+            var directory = WorkflowDirectory.Entered(parse, dir);
             var problems = new List<ConfigDiagnostic>();
             var instances = InstanceLoader.LoadDirectory(directory, Programs.Catalog, Channels.Catalog, problems);
             problems.AddRange(Programs.Catalog.Problems.Select(p => new ConfigDiagnostic(p.File, 0, "plugin: " + p.Reason)));

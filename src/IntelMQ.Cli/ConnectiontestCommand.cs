@@ -12,12 +12,12 @@ public static class ConnectiontestCommand
 
     public static Command Create()
     {
-        var dir = ConfigtestCommand.DirOption();
+        var dir = WorkflowDirectory.DirOption();
         var live = new Option<bool>("--live") { Description = "Also connect to every channel and run each program's health check (its database, its API), and report what is unreachable." };
         var command = new Command("connectiontest", "Check the workflow's graph: every output is read, every input written (or fed by a collector), no cycles, the same transport at both ends of a channel. Exit 0 or 1.") { dir, live };
         command.SetAction(parse =>
         {
-            var directory = parse.GetValue(dir)!;
+            var directory = WorkflowDirectory.Entered(parse, dir);
             var problems = new List<ConfigDiagnostic>();
             var instances = InstanceLoader.LoadDirectory(directory, Programs.Catalog, Channels.Catalog, problems);
             // The files' own warnings are configtest's to show.

@@ -6,10 +6,7 @@ namespace IntelMQ.Cli;
 /// <summary>The command lines of <see cref="DaemonControl"/>: <c>intelmq start | stop | restart | reload | status [ID...]</c>.</summary>
 public static class DaemonCommands
 {
-    static Option<string?> Dir() => new("--dir", "-d")
-    {
-        Description = "The workflow: a directory with etc/config.d (its home: pid files in var/run, logs in var/log), or a configuration directory itself. Default: $INTELMQ_HOME/etc/config.d, state in $INTELMQ_HOME/var.",
-    };
+    static Option<string?> Dir() => WorkflowDirectory.DirOption(": pid files in var/run, logs in var/log");
 
     static Argument<string[]> Ids() => new("id") { Arity = ArgumentArity.ZeroOrMore, Description = "Instances (config.d/ID.yaml); default: all of them (start: the enabled ones)." };
 

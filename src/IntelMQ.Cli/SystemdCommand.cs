@@ -8,7 +8,7 @@ public static class SystemdCommand
 {
     public static Command Create()
     {
-        var dir = new Option<string?>("--dir", "-d") { Description = "The workflow: a directory with etc/config.d (its home, the units' INTELMQ_HOME), or a configuration directory itself. Default: $INTELMQ_HOME/etc/config.d." };
+        var dir = WorkflowDirectory.DirOption(", the units' INTELMQ_HOME");
         var to = new Option<string?>("--to") { Description = "Where to write the units. Default: /etc/systemd/system, with --user ~/.config/systemd/user." };
         var user = new Option<bool>("--user") { Description = "Units for the user's own systemd (systemctl --user), started at login rather than at boot." };
         var command = new Command("systemd", "Write systemd units for the workflow: the template intelmq@.service (intelmq@ID.service runs config.d/ID.yaml; restarted on failure, reloaded with SIGHUP) and intelmq.target, which starts its enabled instances. Prints the systemctl commands to enable them.")

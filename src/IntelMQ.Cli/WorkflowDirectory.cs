@@ -1,3 +1,4 @@
+using System.CommandLine;
 using IntelMQ.Runtime;
 
 namespace IntelMQ.Cli;
@@ -8,6 +9,21 @@ namespace IntelMQ.Cli;
 /// </summary>
 public sealed record WorkflowDirectory(string ConfigDirectory, string? Home)
 {
+    /// <summary>The <c>--dir</c> option of every command that reads a workflow.</summary>
+    public static Option<string?> DirOption(string more = "") => new("--dir", "-d")
+    {
+        Description = "The workflow: a directory with etc/config.d (its home" + more + "), or a configuration directory itself (one ID.yaml per "
+                      + "program instance). Default: $INTELMQ_HOME/etc/config.d (docs/configuration.md).",
+    };
+
+    /// <summary>The configuration directory <c>--dir</c> names, entered as a run would (<see cref="Enter"/>) so templates and relative paths read the same.</summary>
+    public static string Entered(ParseResult parse, Option<string?> dir)
+    {
+        var workflow = Resolve(parse.GetValue(dir));
+        workflow.Enter();
+        return workflow.ConfigDirectory;
+    }
+
     /// <summary>
     /// <paramref name="dir"/> is a workflow's home (it has etc/config.d) or a configuration directory itself; null: the
     /// installation's (<see cref="Installation.ConfigDirectory"/>, INTELMQ_HOME).

@@ -93,6 +93,26 @@ public sealed class ConfigTests : IDisposable
     }
 
     [Fact]
+    public void The_checks_and_render_read_a_workflow_home_given_with_dir_as_a_run_sees_it()
+    {
+        var home = Directory.CreateTempSubdirectory("intelmq-home-").FullName;
+        try
+        {
+            var config = Directory.CreateDirectory(Path.Combine(home, "etc", "config.d")).FullName;
+            File.WriteAllText(Path.Combine(config, "classify.yaml"), "program: taxonomy-expert\ninput: file:in.jsonl\noutput: file:{{ env.INTELMQ_HOME }}/out.jsonl\n");
+            foreach (var check in new[] { "configtest", "connectiontest", "fieldcheck" })
+            {
+                var result = _intelmq.Run("", check, "--dir", home);
+                Assert.Equal(0, result.ExitCode);
+                Assert.Contains($"1 instance in {config}: OK", result.Stdout);
+            }
+            // INTELMQ_HOME is the workflow's home, as `intelmq start --dir` and `workflow run` make it.
+            Assert.Contains($"- file:{home}/out.jsonl", _intelmq.Run("", "config", "render", "--dir", home).Stdout);
+        }
+        finally { Directory.Delete(home, recursive: true); }
+    }
+
+    [Fact]
     public void Connectiontest_live_names_an_unreachable_server()
     {
         var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
