@@ -211,7 +211,7 @@ public static class RunCommand
     }
 
     // The queues the program reads and writes, for intelmq_queue_depth (`intelmq status`); one that cannot be opened is left out.
-    static List<(string Queue, IQueueDepth Channel)> QueuesOf(HostOptions options, ChannelContext context)
+    internal static List<(string Queue, IQueueDepth Channel)> QueuesOf(HostOptions options, ChannelContext context)
     {
         var queues = new List<(string, IQueueDepth)>();
         foreach (var uri in options.Outputs.Values.SelectMany(u => u).Prepend(options.Input).Distinct())
@@ -254,7 +254,7 @@ public static class RunCommand
     }
 
     // Under --processes each worker serves on the next port (worker 0 on the given one), so that every worker is scraped.
-    static MetricsServer StartMetrics(string address, HostOptions options, RunMetrics metrics, Func<IHealthCheck?> health)
+    internal static MetricsServer StartMetrics(string address, HostOptions options, RunMetrics metrics, Func<IHealthCheck?> health)
     {
         var colon = address.LastIndexOf(':');
         if (options.WorkerId > 0 && colon > 0 && int.TryParse(address[(colon + 1)..], out var port) && port > 0)

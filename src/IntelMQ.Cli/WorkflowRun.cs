@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using IntelMQ.Runtime;
 using IntelMQ.Runtime.Channels;
 using IntelMQ.Runtime.Configuration;
+using IntelMQ.Runtime.Observability;
 
 namespace IntelMQ.Cli;
 
@@ -67,6 +68,9 @@ public sealed class WorkflowRun
         public IQueueDepth? Input { get; set; }
 
         public Task<RunSummary[]>? Run { get; set; }
+
+        /// <summary>Each process's <c>metrics:</c> server and what it owns, as <c>intelmq run</c> serves them.</summary>
+        public List<object> Served { get; } = [];
     }
 
     void Build(List<InstanceConfig> instances)
@@ -83,8 +87,6 @@ public sealed class WorkflowRun
             {
                 var plan = RunPlan.Build(instance.Program!, instance.RunValues(), worker, log);
                 node.Plans.Add(plan);
-                if (plan.Settings.Metrics is not null && worker == 0)
-                    _log.WriteLine($"{instance.Id}: note: metrics are served by `intelmq run` and `intelmq start`, not in a workflow run.");
             }
         }
         foreach (var node in _nodes)
@@ -120,8 +122,15 @@ public sealed class WorkflowRun
             // Fed by the workflow: it runs until its producers are done and its input is drained (see Execute).
             host = host with { Daemon = true };
         }
-        var programHost = new ProgramHost(host, Channels.Catalog, context);
+        var metrics = plan.Settings.Metrics is null ? null : new RunMetrics(host.Program.Name, host.ProgramId, host.Outputs.Keys);
+        var programHost = new ProgramHost(host, Channels.Catalog, context) { Observer = metrics is null ? null : new RunObserver(metrics, null).Observe };
         node.Hosts.Add((programHost.RunAsync, programHost));
+        if (metrics is null) return;
+        var queues = RunCommand.QueuesOf(host, context);
+        metrics.ObserveQueues(queues);
+        node.Served.Add(RunCommand.StartMetrics(plan.Settings.Metrics!, host, metrics, () => programHost.Component as IHealthCheck));
+        node.Served.AddRange(queues.Select(q => q.Channel));
+        node.Served.Add(metrics);
     }
 
     int Execute()
@@ -198,6 +207,9 @@ public sealed class WorkflowRun
         foreach (var node in _nodes)
         {
             foreach (var (_, host) in node.Hosts) await host.DisposeAsync();
+            foreach (var served in node.Served)
+                if (served is IAsyncDisposable owned) await owned.DisposeAsync();
+                else (served as IDisposable)?.Dispose();
             if (node.Input is IAsyncDisposable input) await input.DisposeAsync();
             foreach (var plan in node.Plans) plan.Dispose();
             node.Stop.Dispose();

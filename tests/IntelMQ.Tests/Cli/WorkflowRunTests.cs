@@ -93,6 +93,40 @@ public sealed class WorkflowRunTests : IDisposable
     }
 
     [Fact]
+    public async Task A_workflow_run_serves_the_metrics_an_instance_asks_for()
+    {
+        var config = CopyExample();
+        File.WriteAllText(Path.Combine(config, "file-collector.yaml"),
+            File.ReadAllText(Path.Combine(config, "file-collector.yaml")).Replace("run_mode: once", "run_mode: interval\ninterval: 3600"));
+        var port = IntelMQ.Tests.Channels.RedisServer.FreePort();
+        File.AppendAllText(Path.Combine(config, "taxonomy-expert.yaml"), $"metrics: 127.0.0.1:{port}\n");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = _intelmq.Home };
+        foreach (var a in (string[])[Paths.IntelMQDll, "workflow", "run", _intelmq.Home]) start.ArgumentList.Add(a);
+        foreach (var (key, value) in _intelmq.Environment) start.Environment[key] = value;
+        using var run = Process.Start(start)!;
+        _ = run.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        _ = run.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        using var http = new HttpClient();
+        try
+        {
+            // Every event of the sample's reports reaches the expert, and its depth is that of the in-memory queue it reads.
+            var metrics = "";
+            await Eventually.WaitForAsync("the expert's metrics count the sample's 48 events", async () =>
+            {
+                try { metrics = await http.GetStringAsync($"http://127.0.0.1:{port}/metrics"); }
+                catch (HttpRequestException) { return false; }
+                return metrics.Contains("intelmq_events_received_total{id=\"taxonomy-expert\",program=\"taxonomy-expert\"} 48", StringComparison.Ordinal);
+            }, TestContext.Current.CancellationToken);
+            Assert.Contains("intelmq_queue_depth{id=\"taxonomy-expert\",program=\"taxonomy-expert\",queue=\"memory:events\"} 0", metrics);
+            Assert.True(Eventually.Terminate(run), "the workflow did not stop on SIGTERM");
+        }
+        finally
+        {
+            if (!run.HasExited) run.Kill(entireProcessTree: true);
+        }
+    }
+
+    [Fact]
     public void A_workflow_with_a_dangling_queue_is_not_run_and_the_message_says_which()
     {
         var config = CopyExample();
