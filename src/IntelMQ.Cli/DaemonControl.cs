@@ -241,19 +241,19 @@ public sealed class DaemonControl(WorkflowDirectory workflow, TextWriter output)
                 ["id"] = s.Id, ["program"] = s.Program, ["state"] = s.State, ["pid"] = s.Pid,
                 ["uptime_seconds"] = s.Uptime is { } u ? Math.Round(u.TotalSeconds) : null,
                 ["rate"] = s.Rate is { } r ? Math.Round(r, 2) : null,
-                ["received"] = s.Metrics?.Received, ["errors"] = s.Metrics?.Errors, ["dumped"] = s.Metrics?.Dumped,
+                ["received"] = s.Metrics?.Received, ["retries"] = s.Metrics?.Retries, ["dumped"] = s.Metrics?.Dumped,
                 ["queues"] = s.Metrics?.Queues,
             });
             output.WriteLine(JsonSerializer.Serialize(items, new JsonSerializerOptions { WriteIndented = true }));
             return;
         }
-        output.WriteLine($"{"instance",-28} {"program",-24} {"state",-8} {"pid",7} {"uptime",9} {"msg/s",8} {"errors",7} {"dumped",7}  queues");
+        output.WriteLine($"{"instance",-28} {"program",-24} {"state",-8} {"pid",7} {"uptime",9} {"msg/s",8} {"retries",7} {"dumped",7}  queues");
         foreach (var s in statuses)
         {
             static string N(double? v, string format = "0") => v is { } x ? x.ToString(format, CultureInfo.InvariantCulture) : "-";
             var queues = s.Metrics is { Queues.Count: > 0 } m ? string.Join(", ", m.Queues.Select(q => $"{q.Key}: {N(q.Value)}")) : "";
             output.WriteLine($"{s.Id,-28} {s.Program,-24} {s.State,-8} {(s.Pid is { } pid ? pid.ToString(CultureInfo.InvariantCulture) : "-"),7} "
-                             + $"{(s.Uptime is { } u ? Uptime(u) : "-"),9} {N(s.Rate, "0.0"),8} {N(s.Metrics?.Errors),7} {N(s.Metrics?.Dumped),7}  {queues}");
+                             + $"{(s.Uptime is { } u ? Uptime(u) : "-"),9} {N(s.Rate, "0.0"),8} {N(s.Metrics?.Retries),7} {N(s.Metrics?.Dumped),7}  {queues}");
         }
     }
 

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace IntelMQ.Cli;
 
 /// <summary>What a daemon's <c>/metrics</c> says (docs/observability.md): totals since it started, and its queues' depths.</summary>
-public sealed record InstanceMetrics(double Received, double Errors, double Dumped, IReadOnlyDictionary<string, double> Queues)
+public sealed record InstanceMetrics(double Received, double Retries, double Dumped, IReadOnlyDictionary<string, double> Queues)
 {
     static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(3) };
 
@@ -26,7 +26,7 @@ public sealed record InstanceMetrics(double Received, double Errors, double Dump
     /// <summary>Sums each series of the Prometheus text over its labels; queue depths by their <c>queue</c> label.</summary>
     public static InstanceMetrics Parse(string text)
     {
-        double received = 0, errors = 0, dumped = 0;
+        double received = 0, retries = 0, dumped = 0;
         var queues = new SortedDictionary<string, double>(StringComparer.Ordinal);
         foreach (var line in text.Split('\n'))
         {
@@ -38,12 +38,12 @@ public sealed record InstanceMetrics(double Received, double Errors, double Dump
             switch (name)
             {
                 case "intelmq_messages_received_total": received += value; break;
-                case "intelmq_retries_total": errors += value; break;
+                case "intelmq_retries_total": retries += value; break;
                 case "intelmq_dumped_total": dumped += value; break;
                 case "intelmq_queue_depth" when Label(line, "queue") is { } queue: queues[queue] = value; break;
             }
         }
-        return new(received, errors, dumped, queues);
+        return new(received, retries, dumped, queues);
     }
 
     static string? Label(string line, string label)
