@@ -1,6 +1,7 @@
 using IntelMQ.Contract;
 using MimeKit;
 using MimeKit.Cryptography;
+using Org.BouncyCastle.Bcpg;
 using Org.BouncyCastle.Bcpg.OpenPgp;
 
 namespace IntelMQ.Outputs.Mail;
@@ -13,11 +14,11 @@ internal sealed class MailSigner : IDisposable
     readonly CmsSigner? _cms;
     readonly SecureMimeContext? _smime;
     readonly PgpSecretKey? _pgpKey;
-    readonly SigningContext? _pgp;
+    readonly PgpPrivateKey? _pgpPrivate;
 
     MailSigner(CmsSigner cms, SecureMimeContext context) => (_cms, _smime) = (cms, context);
 
-    MailSigner(PgpSecretKey key, SigningContext context) => (_pgpKey, _pgp) = (key, context);
+    MailSigner(PgpSecretKey key, PgpPrivateKey privateKey) => (_pgpKey, _pgpPrivate) = (key, privateKey);
 
     /// <summary>The signer the options ask for, null when they ask for none; tried once, so a wrong password fails at start.</summary>
     public static MailSigner? Create(MailOutputOptions options)
@@ -70,22 +71,48 @@ internal sealed class MailSigner : IDisposable
             throw new ConfigurationException($"{Program}: option 'gpg_key': cannot read the OpenPGP secret key file '{path}' ({ex.Message}); export it with gpg --export-secret-keys --armor.");
         }
         if (key is null) throw new ConfigurationException($"{Program}: option 'gpg_key': '{path}' holds no secret key that can sign.");
-        return new MailSigner(key, new SigningContext(passphrase));
+        try
+        {
+            return new MailSigner(key, key.ExtractPrivateKey(passphrase.Reveal().ToCharArray()));
+        }
+        catch (PgpException ex)
+        {
+            throw new ConfigurationException($"{Program}: cannot unlock the secret key of '{path}' ({ex.Message}); check gpg_pass.");
+        }
     }
 
     /// <summary>The body wrapped in multipart/signed with a detached signature.</summary>
-    public MimeEntity Sign(MimeEntity body) =>
-        _cms is not null ? MultipartSigned.Create(_smime!, _cms, body) : MultipartSigned.Create(_pgp!, _pgpKey!, DigestAlgorithm.Sha256, body);
+    public MimeEntity Sign(MimeEntity body) => _cms is not null ? MultipartSigned.Create(_smime!, _cms, body) : SignOpenPgp(body);
 
-    public void Dispose()
+    /// <summary>
+    /// RFC 3156: the body in its canonical form (7bit, CRLF) signed with a detached, armored signature, the signed part
+    /// parsed back from those very bytes so that what is sent is what was signed.
+    /// </summary>
+    MimeEntity SignOpenPgp(MimeEntity body)
     {
-        _smime?.Dispose();
-        _pgp?.Dispose();
+        body.Prepare(EncodingConstraint.SevenBit, 78);
+        var canonical = new MemoryStream();
+        var format = FormatOptions.Default.Clone();
+        format.NewLineFormat = NewLineFormat.Dos;
+        body.WriteTo(format, canonical);
+        var generator = new PgpSignatureGenerator(_pgpKey!.PublicKey.Algorithm, HashAlgorithmTag.Sha256);
+        generator.InitSign(PgpSignature.BinaryDocument, _pgpPrivate!);
+        var subpackets = new PgpSignatureSubpacketGenerator();
+        subpackets.SetSignatureCreationTime(false, DateTime.UtcNow);
+        subpackets.SetIssuerKeyID(false, _pgpKey.KeyId);
+        generator.SetHashedSubpackets(subpackets.Generate());
+        generator.Update(canonical.GetBuffer(), 0, (int)canonical.Length);
+        var signature = new MemoryStream();
+        using (var armored = new ArmoredOutputStream(signature)) generator.Generate().Encode(armored);
+        signature.Position = 0;
+        canonical.Position = 0;
+        var signed = new MultipartSigned();
+        signed.ContentType.Parameters["protocol"] = "application/pgp-signature";
+        signed.ContentType.Parameters["micalg"] = "pgp-sha256";
+        signed.Add(new MimeParser(canonical, MimeFormat.Entity).ParseEntity());
+        signed.Add(new MimePart("application", "pgp-signature") { Content = new MimeContent(signature), ContentTransferEncoding = ContentEncoding.SevenBit });
+        return signed;
     }
 
-    /// <summary>An OpenPGP context holding no keyring: the key is given to each signature, its passphrase from gpg_pass.</summary>
-    internal sealed class SigningContext(Secret passphrase) : OpenPgpContext
-    {
-        protected override string GetPasswordForKey(PgpSecretKey key) => passphrase.Reveal();
-    }
+    public void Dispose() => _smime?.Dispose();
 }

@@ -137,7 +137,7 @@ public sealed class MispFeedOutput : IOutput
     /// <summary>The MISP event of a group and interval: read from its file when it exists (other batches, processes or runs wrote to it), else new.</summary>
     JsonObject MispEvent(string uuid, string key, DateTimeOffset start, DateTimeOffset now, string path)
     {
-        var existing = ReadObject(path)["Event"] as JsonObject;
+        var existing = (ReadObject(path)["Event"] as JsonObject)?.DeepClone().AsObject();
         var misp = existing ?? new JsonObject
         {
             ["uuid"] = uuid, ["info"] = Info(key, start), ["date"] = start.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),

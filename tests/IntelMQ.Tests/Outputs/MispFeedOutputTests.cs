@@ -72,7 +72,7 @@ public sealed class MispFeedOutputTests : IDisposable
         Assert.Contains($"{Md5("192.0.2.1")},{uuid}", hashes);
         Assert.Contains($"{Md5("c2-1.example.com")},{uuid}", hashes);
         Assert.Equal(objects.Sum(o => o!["Attribute"]!.AsArray().Count), hashes.Length);
-        Assert.Equal(["hashes.csv", "manifest.json", uuid + ".json"], Directory.GetFiles(_root).Select(Path.GetFileName).Where(n => n![0] != '.').Order(StringComparer.Ordinal));
+        Assert.Equal(new[] { "hashes.csv", "manifest.json", uuid + ".json" }.Order(StringComparer.Ordinal), Directory.GetFiles(_root).Select(Path.GetFileName).Where(n => n![0] != '.').Order(StringComparer.Ordinal));
     }
 
     [Fact]
