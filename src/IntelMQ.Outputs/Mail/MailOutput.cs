@@ -26,6 +26,8 @@ namespace IntelMQ.Outputs.Mail;
         connection retries the mails not yet accepted. The batch window is the host's batch: batch_size events, or
         what arrived within linger_ms. testing_to sends every mail to one address instead; mails_per_minute bounds the
         sending rate. STARTTLS when offered, SMTPS with ssl, authentication with smtp_username and smtp_password.
+        Mails are signed (multipart/signed, SHA-256) with S/MIME when smime_certificate names a PKCS#12 file, or with
+        OpenPGP when gpg_key names an ASCII-armored secret key file; a key that cannot sign stops the start.
         """,
     FieldsRead = ["*"],
     Examples = [
@@ -47,6 +49,7 @@ public sealed class MailOutput : IOutput, IHealthCheck, IDisposable
     readonly Dictionary<string, MailboxAddress[]> _alternatives = new(StringComparer.OrdinalIgnoreCase);
     readonly TimeSpan _interval, _maxAge;
     readonly TimeProvider _clock;
+    readonly MailSigner? _signer;
     SmtpClient? _client;
     long _lastSend;
 
@@ -54,8 +57,6 @@ public sealed class MailOutput : IOutput, IHealthCheck, IDisposable
     {
         _options = options;
         _clock = context.Clock;
-        if (options.GpgKey.Length > 0)
-            throw new ConfigurationException($"{Program}: option 'gpg_key': signing mails is not supported; remove gpg_key (and gpg_pass), or keep IntelMQ's smtp_batch for signed mails.");
         _from = Address("mail_from", options.MailFrom) ?? throw new ConfigurationException($"{Program}: option 'mail_from' is empty; give the sender's address, e.g. cert@example.org.");
         _bcc = [.. options.Bcc.Select(b => Address("bcc", b)).OfType<MailboxAddress>()];
         _testingTo = Address("testing_to", options.TestingTo);
@@ -73,6 +74,7 @@ public sealed class MailOutput : IOutput, IHealthCheck, IDisposable
         if (options.AlternativeMails.Length > 0) ReadAlternatives(options.AlternativeMails);
         _interval = options.MailsPerMinute > 0 ? TimeSpan.FromMinutes(1) / options.MailsPerMinute : TimeSpan.Zero;
         _maxAge = TimeSpan.FromDays(options.IgnoreOlderThanDays);
+        _signer = MailSigner.Create(options);
     }
 
     static MailboxAddress? Address(string option, string text)
@@ -240,7 +242,7 @@ public sealed class MailOutput : IOutput, IHealthCheck, IDisposable
             if (_options.Zip) body.Attachments.Add(name + ".zip", Zip(name + ".csv", csv), new ContentType("application", "zip"));
             else body.Attachments.Add(name + ".csv", csv, new ContentType("text", "csv") { Charset = "utf-8" });
         }
-        message.Body = body.ToMessageBody();
+        message.Body = _signer is { } signer ? signer.Sign(body.ToMessageBody()) : body.ToMessageBody();
         return message;
     }
 
@@ -342,5 +344,9 @@ public sealed class MailOutput : IOutput, IHealthCheck, IDisposable
         _client = null;
     }
 
-    public void Dispose() => Disconnect();
+    public void Dispose()
+    {
+        Disconnect();
+        _signer?.Dispose();
+    }
 }

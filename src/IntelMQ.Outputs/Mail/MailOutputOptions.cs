@@ -73,11 +73,17 @@ public sealed record MailOutputOptions
     [Option("At most this many mails per minute (a server's or a provider's limit); 0 for no limit.", Min = 0, Max = 1_000_000)]
     public int MailsPerMinute { get; set; }
 
-    [Option("IntelMQ's smtp_batch GPG signing key: not supported, refused when set.")]
+    [Option("Sign every mail with OpenPGP: an ASCII-armored secret key file (gpg --export-secret-keys --armor FINGERPRINT > key.asc); its first signing key is used.")]
     public string GpgKey { get; set; } = "";
 
-    [Option("IntelMQ's smtp_batch GPG key password: not supported (see gpg_key).")]
+    [Option("The passphrase of gpg_key's secret key.")]
     public Secret GpgPass { get; set; } = new("");
+
+    [Option("Sign every mail with S/MIME: a PKCS#12 file (.p12, .pfx) holding the sender's certificate and private key.")]
+    public string SmimeCertificate { get; set; } = "";
+
+    [Option("The password of smime_certificate's PKCS#12 file.")]
+    public Secret SmimePassword { get; set; } = new("");
 
     [Option("Accepted for IntelMQ configurations (smtp): failures are always classified, transient ones retried.")]
     public bool FailOnErrors { get; set; }
