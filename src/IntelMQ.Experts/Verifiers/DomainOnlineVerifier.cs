@@ -41,7 +41,8 @@ public sealed class DomainOnlineVerifier : IAsyncExpert, IDisposable
     {
         _field = VerificationField.Require(Program, options.Field);
         _dns = DnsResolver.Create(Program, options.NameServers, options.Timeout, retries: 0);
-        _http = options.HttpCheck ? VerifierHttp.Create(options) : null;
+        // HTTP goes to the address the configured name servers give, so that both checks look at the same host.
+        _http = options.HttpCheck ? VerifierHttp.Create(options, async (host, token) => (await ResolveAsync(host, token)).Address) : null;
         _checks = new BoundedChecks(options, context.Clock);
         _clock = context.Clock;
         _overwrite = options.Overwrite;

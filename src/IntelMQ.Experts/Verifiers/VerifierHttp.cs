@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Security;
+using System.Net.Sockets;
 
 namespace IntelMQ.Experts.Verifiers;
 
@@ -8,7 +9,8 @@ static class VerifierHttp
 {
     const int MaxRedirects = 5;
 
-    public static HttpClient Create(VerifierOptions options)
+    /// <param name="resolve">Finds a host's address (the verifier's own name servers); null means the system's resolver.</param>
+    public static HttpClient Create(VerifierOptions options, Func<string, CancellationToken, Task<IPAddress?>>? resolve = null)
     {
         var handler = new SocketsHttpHandler
         {
@@ -20,11 +22,29 @@ static class VerifierHttp
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
             UseCookies = false,
         };
+        if (resolve is not null) handler.ConnectCallback = (context, token) => ConnectAsync(context.DnsEndPoint, resolve, token);
         if (!options.HttpVerifyCert)
             handler.SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = static (_, _, _, _) => true };
         var client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
         client.DefaultRequestHeaders.TryAddWithoutValidation("User-Agent", options.HttpUserAgent);
         return client;
+    }
+
+    static async ValueTask<Stream> ConnectAsync(DnsEndPoint endpoint, Func<string, CancellationToken, Task<IPAddress?>> resolve, CancellationToken cancellationToken)
+    {
+        var address = IPAddress.TryParse(endpoint.Host, out var literal) ? literal
+            : await resolve(endpoint.Host, cancellationToken) ?? throw new HttpRequestException($"{endpoint.Host} has no address");
+        var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(new IPEndPoint(address, endpoint.Port), cancellationToken);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Reads at most <paramref name="limit"/> bytes of the body.</summary>
