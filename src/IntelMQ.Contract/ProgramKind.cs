@@ -1,3 +1,4 @@
 namespace IntelMQ.Contract;
 
-public enum ProgramKind { Collector, Parser, Expert, Output }
+/// <summary>What a program is; a verifier is an expert (the same interfaces) that checks a claim the event makes against the world.</summary>
+public enum ProgramKind { Collector, Parser, Expert, Output, Verifier }

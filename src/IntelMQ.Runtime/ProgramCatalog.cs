@@ -93,7 +93,7 @@ public sealed partial class ProgramCatalog
         {
             ProgramKind.Collector => [typeof(ICollector)],
             ProgramKind.Parser => [typeof(IParser), typeof(IStreamParser)],
-            ProgramKind.Expert => [typeof(IExpert), typeof(IAsyncExpert)],
+            ProgramKind.Expert or ProgramKind.Verifier => [typeof(IExpert), typeof(IAsyncExpert)],
             ProgramKind.Output => [typeof(IOutput)],
             _ => [],
         };
