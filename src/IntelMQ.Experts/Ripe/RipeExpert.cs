@@ -216,10 +216,10 @@ public sealed class RipeExpert : IAsyncExpert, IDisposable
         var response = await _client.GetAsync(url, accept: "application/json");
         if (response.Status != (int)HttpStatusCode.OK) throw new LookupFailure($"{url}: HTTP status code was {response.Status}");
         var json = response.Json(url.ToString());
-        if (Child(json.RootElement, "status") is { ValueKind: JsonValueKind.String } status && status.GetString() != "ok")
+        if (Child(json.RootElement, "status") is { ValueKind: JsonValueKind.String } status && status.GetString() is var text && text != "ok")
         {
             json.Dispose();
-            throw new LookupFailure($"{url}: RIPEstat answered status '{status.GetString()}'");
+            throw new LookupFailure($"{url}: RIPEstat answered status '{text}'");
         }
         return json;
     }

@@ -165,7 +165,7 @@ public sealed class RdapExpertTests : IDisposable
         var registry = new Registry();
         registry.Domains["nic.at"] = (200, Domain("nic.at", Entity("\"abuse\"", "abuse@nic.example")));
         await using var server = await FeedServer.StartAsync(registry.AnswerAsync);
-        var custom = new Dictionary<string, string> { ["at"] = $$"""{"url": "{{server.Url("custom")}}", "auth": {"type": "jwt", "token": "ey.test"}}""" };
+        var custom = new Dictionary<string, string> { ["at"] = $$"""{"url": "{{server.Url("custom")}}", "auth": {"type": "jwt", "token": "ey.test"} }""" };
 
         var ev = await Process(Expert(server, new() { RdapBootstrappedServers = custom }), ("source.domain", "nic.at"));
 

@@ -11,15 +11,15 @@ public sealed class RipeExpertTests
 {
     static string Database(string email, string range) => $$"""
         {"service": {"name": "abuse-contact"}, "link": {"type": "locator", "href": "https://rest.db.ripe.net/abuse-contact/x"},
-         "parameters": {"primary-key": {"value": "{{range}}"}},
+         "parameters": {"primary-key": {"value": "{{range}}"} },
          "abuse-contacts": {"key": "OPS4-RIPE", "email": "{{email}}", "suspect": false, "org_id": "ORG-EX1-RIPE"},
-         "terms-and-conditions": {"type": "locator", "href": "https://apps.db.ripe.net/docs/HTML-Terms-And-Conditions"}}
+         "terms-and-conditions": {"type": "locator", "href": "https://apps.db.ripe.net/docs/HTML-Terms-And-Conditions"} }
         """;
 
     static string Stat(params string[] contacts) => $$"""
         {"messages": [], "see_also": [], "version": "2.1", "data_call_name": "abuse-contact-finder", "data_call_status": "supported", "cached": false,
          "data": {"abuse_contacts": [{{string.Join(", ", contacts.Select(c => $"\"{c}\""))}}], "authoritative_rir": "ripe",
-                  "latest_time": "2024-05-01T00:00:00", "earliest_time": "2024-05-01T00:00:00", "parameters": {"resource": "x"}},
+                  "latest_time": "2024-05-01T00:00:00", "earliest_time": "2024-05-01T00:00:00", "parameters": {"resource": "x"} },
          "query_id": "q", "process_time": 10, "server_id": "app1", "build_version": "live", "status": "ok", "status_code": 200, "time": "2024-05-01T00:00:00"}
         """;
 
