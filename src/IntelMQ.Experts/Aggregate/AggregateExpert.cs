@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using IntelMQ.Contract;
 using IntelMQ.Core;
 using IntelMQ.Experts.Common;
+using Microsoft.Extensions.Logging;
 
 namespace IntelMQ.Experts.Aggregate;
 
@@ -18,15 +19,18 @@ namespace IntelMQ.Experts.Aggregate;
         (counted; to drop_path when one is set). When an event arrives after a group's time span has ended, the
         group is closed first: with at least threshold events it is passed on as one event: its first event with
         extra.count (the number of events), extra.time_end (the last event's time.source, else time.observation),
-        time.source set to when the group started, as IntelMQ does, and a parent link (IEP04) to each member's
-        event.id, up to max_links. Smaller groups are dropped. Like IntelMQ's, groups are closed when events
-        arrive, not on a timer. Groups survive a restart: after each event the groups are written to
-        <id>.aggregate.json in the program's data directory (a temporary file renamed over the old one).
+        time.source set to when the group started, as IntelMQ does, a new event.id, and a parent link (IEP04) to each
+        member's event.id, up to max_links: parent, not child, because in the IDF a link says how its holder relates
+        to the other event, and the aggregate is derived from its members (docs/idf.md, "Links"). Smaller groups are
+        dropped. Like IntelMQ's, groups are closed when events arrive, not on a timer. Groups survive a restart: once
+        a batch's output was handed on and confirmed, the groups are written to <id>.aggregate.json in the program's
+        data directory (a temporary file renamed over the old one); a batch whose hand-off was not confirmed is
+        processed again after a restart against the groups as they were before it, so no aggregate is lost.
         """,
     FieldsRead = ["*"],
     FieldsWritten = ["custom.count", "custom.time_end", "@timestamp", "links"],
     Examples = ["intelmq run aggregate-expert --set fields=classification.type,source.ip --set threshold=5 --set 'timespan=30 minutes' < events.jsonl"])]
-public sealed class AggregateExpert : IExpert
+public sealed class AggregateExpert : IExpert, IDeliveryAware
 {
     const string Program = "aggregate-expert";
     static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
@@ -36,7 +40,10 @@ public sealed class AggregateExpert : IExpert
     readonly TimeSpan _timespan;
     readonly TimeProvider _clock;
     readonly string? _stateFile;
+    readonly ILogger _log;
     readonly Dictionary<string, Group> _groups = new(StringComparer.Ordinal);
+    // The groups changed since they were last written.
+    bool _changed;
 
     public AggregateExpert(AggregateExpertOptions options, ProgramContext context)
     {
@@ -48,6 +55,7 @@ public sealed class AggregateExpert : IExpert
         _threshold = options.Threshold;
         _maxLinks = options.MaxLinks;
         _clock = context.Clock;
+        _log = context.Log;
         _stateFile = context.DataDirectory is { } dir ? Path.Combine(dir, $"{(context.Id.Length > 0 ? context.Id : "aggregate")}.aggregate.json") : null;
         if (_stateFile is not null && File.Exists(_stateFile)) Load(_stateFile);
     }
@@ -66,7 +74,7 @@ public sealed class AggregateExpert : IExpert
         if (ev["@timestamp"] is string source) group.TimeEnd = source;
         else if (ev["event.created"] is string observed) group.TimeEnd = observed;
         if (group.Members.Count < _maxLinks) group.Members.Add(ev.Id ?? ev.StableId());
-        Save();
+        _changed = true;
         output.Drop(ev, $"aggregated into group {key}");
     }
 
@@ -87,7 +95,7 @@ public sealed class AggregateExpert : IExpert
     Event Aggregate(Group group)
     {
         var ev = EventJson.Read(Encoding.UTF8.GetBytes(group.First), MessageFormat.Ndjson)[0];
-        ev.Remove(Event.IdField);
+        ev.AssignNewId(); // a new event, derived from its members
         ev.Remove(Event.LinksField);
         ev.Add("custom.count", (long)group.Count, overwrite: true);
         if (group.TimeEnd is not null) ev.TryAdd("custom.time_end", group.TimeEnd, overwrite: true);
@@ -112,18 +120,32 @@ public sealed class AggregateExpert : IExpert
         return Encoding.UTF8.GetString(buffer.ToArray());
     }
 
-    /// <summary>Writes the groups to a temporary file and renames it over the state file, so a crash leaves the old groups or the new ones.</summary>
-    void Save()
+    /// <summary>Writes the groups once what the batch emitted was handed on; a write that fails is tried again after the next batch.</summary>
+    public void Delivered()
     {
-        if (_stateFile is null) return;
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(_stateFile))!);
-        var temp = _stateFile + ".tmp";
+        if (!_changed || _stateFile is null) return;
+        try
+        {
+            Save(_stateFile);
+            _changed = false;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            _log.LogWarning("{Program}: cannot write the groups to {File}: {Error}; trying again after the next batch", Program, _stateFile, ex.Message);
+        }
+    }
+
+    /// <summary>Writes the groups to a temporary file and renames it over the state file, so a crash leaves the old groups or the new ones.</summary>
+    void Save(string stateFile)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(stateFile))!);
+        var temp = stateFile + ".tmp";
         using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write))
         {
             JsonSerializer.Serialize(file, _groups, Json);
             file.Flush(flushToDisk: true);
         }
-        File.Move(temp, _stateFile, overwrite: true);
+        File.Move(temp, stateFile, overwrite: true);
     }
 
     void Load(string path)

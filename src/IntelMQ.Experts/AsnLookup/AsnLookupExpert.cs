@@ -22,7 +22,8 @@ namespace IntelMQ.Experts.AsnLookup;
 public sealed class AsnLookupExpert : IExpert, ISelfTest
 {
     public const string FileName = "ipasn.dat";
-    static readonly string[] Sides = ["source", "destination"];
+    // Looked up once: the paths of each side's fields were concatenated and resolved again for every event.
+    static readonly (string Ip, FieldHandle Asn, FieldHandle Network)[] Sides = [Side("source"), Side("destination")];
 
     readonly PrefixTable _table;
     readonly bool _overwrite;
@@ -41,13 +42,16 @@ public sealed class AsnLookupExpert : IExpert, ISelfTest
     public void Process(Event ev, IEmitter output)
     {
         foreach (var side in Sides)
-            if (ev[side + ".ip"] is string ip && IPAddress.TryParse(ip, out var address) && _table.Lookup(address) is var (asn, network))
+            if (ev[side.Ip] is string ip && IPAddress.TryParse(ip, out var address) && _table.Lookup(address) is var (asn, network))
             {
-                ev.TryAdd(side + ".as.number", asn, _overwrite);
-                ev.TryAdd(side + ".network", network, _overwrite);
+                ev.TryAdd(side.Asn, asn, _overwrite);
+                ev.TryAdd(side.Network, network, _overwrite);
             }
         output.Emit(ev);
     }
+
+    static (string, FieldHandle, FieldHandle) Side(string side) =>
+        (side + ".ip", FieldCatalogue.Default.Handle(side + ".as.number")!, FieldCatalogue.Default.Handle(side + ".network")!);
 
     public ValueTask<IReadOnlyList<string>> SelfTestAsync(CancellationToken cancellationToken) =>
         ValueTask.FromResult(DataFileReport.Describe("database", _path, _table.Count, "prefixes", _clock));

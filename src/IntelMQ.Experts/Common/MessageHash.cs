@@ -14,31 +14,60 @@ namespace IntelMQ.Experts.Common;
 /// </summary>
 static class MessageHash
 {
-    const string Observation = "time.observation", ExternalId = "extra.idf.event.id";
+    const string Observation = "time.observation", ExternalId = "extra.idf.event.id", Raw = "raw";
     const byte Separator = 0xC0;
 
     /// <param name="fields">IntelMQ field names: the only ones hashed (<paramref name="whitelist"/>) or the ones left out.</param>
     public static string Of(Event ev, IReadOnlySet<string> fields, bool whitelist)
     {
-        var buffer = new ArrayBufferWriter<byte>(1024);
-        using (var writer = new Utf8JsonWriter(buffer)) EventJson.WriteDho(writer, ev, withType: false);
-        using var message = JsonDocument.Parse(buffer.WrittenMemory);
-        var chosen = new List<JsonProperty>();
+        var scratch = _scratch ??= new Scratch();
+        scratch.Json.ResetWrittenCount();
+        scratch.Writer.Reset(scratch.Json);
+        // raw is IntelMQ's base64 of the original: not encoded when it is not hashed.
+        EventJson.WriteDho(scratch.Writer, ev, withType: false, withRaw: fields.Contains(Raw) == whitelist);
+        scratch.Writer.Flush();
+        using var message = JsonDocument.Parse(scratch.Json.WrittenMemory);
+        var chosen = scratch.Chosen;
+        chosen.Clear();
         foreach (var field in message.RootElement.EnumerateObject())
             if (field.Name is not (Observation or ExternalId) && fields.Contains(field.Name) == whitelist) chosen.Add(field);
-        chosen.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var text = new StringBuilder();
+        chosen.Sort(ByName);
+        // The preimage is hashed in one piece: the same digest as hashing its parts one after the other.
+        var preimage = scratch.Preimage;
+        preimage.ResetWrittenCount();
+        var text = scratch.Text;
         foreach (var field in chosen)
         {
-            sha.AppendData(Encoding.UTF8.GetBytes(field.Name));
-            sha.AppendData([Separator]);
+            Append(preimage, field.Name);
+            preimage.Write([Separator]);
             text.Clear();
             Repr(field.Value, text);
-            sha.AppendData(Encoding.UTF8.GetBytes(text.ToString()));
-            sha.AppendData([Separator]);
+            foreach (var part in text.GetChunks()) Append(preimage, part.Span);
+            preimage.Write([Separator]);
         }
-        return Convert.ToHexStringLower(sha.GetHashAndReset());
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(preimage.WrittenSpan, hash);
+        if (scratch.Json.Capacity > 1 << 20 || preimage.Capacity > 1 << 20) _scratch = null; // one huge event does not pin its buffers
+        return Convert.ToHexStringLower(hash);
+    }
+
+    static void Append(ArrayBufferWriter<byte> buffer, ReadOnlySpan<char> text)
+    {
+        var span = buffer.GetSpan(Encoding.UTF8.GetMaxByteCount(text.Length));
+        buffer.Advance(Encoding.UTF8.GetBytes(text, span));
+    }
+
+    static readonly Comparison<JsonProperty> ByName = (a, b) => string.CompareOrdinal(a.Name, b.Name);
+
+    [ThreadStatic] static Scratch? _scratch;
+
+    /// <summary>The buffers one thread hashes with, kept from event to event.</summary>
+    sealed class Scratch
+    {
+        public readonly ArrayBufferWriter<byte> Json = new(1024), Preimage = new(1024);
+        public readonly Utf8JsonWriter Writer = new(Stream.Null);
+        public readonly List<JsonProperty> Chosen = [];
+        public readonly StringBuilder Text = new();
     }
 
     // The value as Python holds it after json.loads, written as repr() writes it.
@@ -91,7 +120,8 @@ static class MessageHash
             else if (c == '\n') text.Append("\\n");
             else if (c == '\r') text.Append("\\r");
             else if (c is < 0x20 or 0x7f) text.Append("\\x").Append(c.ToString("x2", CultureInfo.InvariantCulture));
-            else if (c < 0x7f || Printable(rune)) text.Append(rune.ToString());
+            else if (c < 0x7f || (rune.IsBmp && Printable(rune))) text.Append((char)c);
+            else if (Printable(rune)) text.Append(char.ConvertFromUtf32(c));
             else if (c <= 0xff) text.Append("\\x").Append(c.ToString("x2", CultureInfo.InvariantCulture));
             else if (c <= 0xffff) text.Append("\\u").Append(c.ToString("x4", CultureInfo.InvariantCulture));
             else text.Append("\\U").Append(c.ToString("x8", CultureInfo.InvariantCulture));

@@ -18,20 +18,27 @@ namespace IntelMQ.Experts.Deduplicator;
         or redelivered. store=embedded (the default) keeps the keys in a file in the program's data directory
         (<id>.seen.tsv), so they survive a restart; store=redis keeps them in Redis (redis_cache_host, _port, _db,
         _password), with the keys and expiry IntelMQ's deduplicator uses, for several processes. Two processes that see
-        one key at the same moment may both pass it on: a duplicate, never a loss.
+        one key at the same moment may both pass it on: a duplicate, never a loss. With duplicate_of=true a duplicate
+        is not dropped but passed on with a duplicate-of link (IEP04, docs/idf.md "Links") to the event.id of the
+        first event with its key, which the mark then holds; a mark without an id (set by IntelMQ, or before
+        duplicate_of was switched on) drops the duplicate as usual.
         """,
+    FieldsRead = ["*"],
+    FieldsWritten = ["links"],
     Examples = ["intelmq run deduplicator-expert --set filter_type=whitelist --set filter_keys=source.ip,classification.type --set ttl=3600 < events.jsonl",
         "intelmq run deduplicator-expert --set store=redis --set redis_cache_host=10.0.0.5 --set filter_keys=raw,time.observation -i redis://10.0.0.5/2?queue=dedup --processes 4"])]
 public sealed class DeduplicatorExpert : IExpert, IDeliveryAware, ISelfTest, IDisposable
 {
+    const string Program = "deduplicator-expert";
+
     readonly HashSet<string> _keys = new(StringComparer.Ordinal);
-    readonly bool _whitelist, _bypass;
+    readonly bool _whitelist, _bypass, _duplicateOf;
     readonly long _ttl;
     readonly TimeProvider _clock;
     readonly ILogger _log;
     readonly ISeenStore _store;
-    // Keys of events passed on whose hand-off is not confirmed yet, with their expiry: marked in the store on Delivered.
-    readonly Dictionary<string, long> _pending = new(StringComparer.Ordinal);
+    // Keys of events passed on whose hand-off is not confirmed yet, with their marks: marked in the store on Delivered.
+    readonly Dictionary<string, SeenMark> _pending = new(StringComparer.Ordinal);
 
     public DeduplicatorExpert(DeduplicatorExpertOptions options, ProgramContext context)
     {
@@ -45,13 +52,14 @@ public sealed class DeduplicatorExpert : IExpert, IDeliveryAware, ISelfTest, IDi
         foreach (var key in options.FilterKeys.SelectMany(k => k.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)))
             _keys.Add(DhoMapping.ToDho(IntelMQFields.ToIdf(key)) ?? key);
         _bypass = options.Bypass;
+        _duplicateOf = options.DuplicateOf;
         _ttl = options.Ttl;
         _clock = context.Clock;
         _log = context.Log;
         _store = options.Store switch
         {
-            "embedded" => new SeenStore(context.DataDirectory is { } dir ? Path.Combine(dir, $"{(context.Id.Length > 0 ? context.Id : "deduplicator")}.seen.tsv") : null, Now()),
-            "redis" => new RedisSeenStore(options.RedisCacheHost, options.RedisCachePort, options.RedisCacheDb, options.RedisCachePassword?.Reveal()),
+            "embedded" => new SeenStore(Program, context.DataDirectory is { } dir ? Path.Combine(dir, $"{(context.Id.Length > 0 ? context.Id : "deduplicator")}.seen.tsv") : null, Now()),
+            "redis" => new RedisSeenStore(Program, options.RedisCacheHost, options.RedisCachePort, options.RedisCacheDb, options.RedisCachePassword?.Reveal()),
             _ => throw new ConfigurationException($"deduplicator-expert: option 'store' is '{options.Store}'; give embedded or redis."),
         };
     }
@@ -65,12 +73,20 @@ public sealed class DeduplicatorExpert : IExpert, IDeliveryAware, ISelfTest, IDi
         }
         var now = Now();
         var key = MessageHash.Of(ev, _keys, _whitelist);
-        if ((_pending.TryGetValue(key, out var expires) && expires > now) || _store.Contains(key, now))
+        string? first;
+        if (_pending.TryGetValue(key, out var pending) && pending.Expires > now) first = pending.Value ?? "";
+        else first = _store.TryFind(key, now, out var marked) ? marked : null;
+        if (first is not null)
         {
-            output.Drop(ev, $"duplicate of an event passed on within ttl (key {key[..16]})");
+            if (_duplicateOf && Guid.TryParse(first, out _) && first != ev.Id)
+            {
+                EventLinks.Add(ev, "duplicate-of", first);
+                output.Emit(ev);
+            }
+            else output.Drop(ev, $"duplicate of an event passed on within ttl (key {key[..16]})");
             return;
         }
-        _pending[key] = now + _ttl;
+        _pending[key] = new SeenMark(now + _ttl, _duplicateOf ? ev.Id : null);
         output.Emit(ev);
     }
 

@@ -30,4 +30,7 @@ public sealed record DeduplicatorExpertOptions
 
     [Option("With store=redis: the server's password, if it asks for one.")]
     public Secret? RedisCachePassword { get; set; }
+
+    [Option("Pass a duplicate on with a duplicate-of link to the first event's event.id instead of dropping it.")]
+    public bool DuplicateOf { get; set; }
 }

@@ -1,15 +1,18 @@
 namespace IntelMQ.Experts.Deduplicator;
 
-/// <summary>Where the deduplicator keeps the keys of events it passed on: a local file (one instance) or Redis (several processes).</summary>
+/// <summary>
+/// Where the deduplicator and the event-identity expert keep the keys of events they passed on: a local file (one
+/// instance) or Redis (several processes).
+/// </summary>
 interface ISeenStore : IDisposable
 {
-    /// <summary>Whether a live mark has the key.</summary>
+    /// <summary>Whether a live mark has the key; <paramref name="value"/> is what it holds ("" when it holds nothing we wrote).</summary>
     /// <exception cref="IntelMQ.Contract.TransientException">The store cannot be reached.</exception>
-    bool Contains(string key, long now);
+    bool TryFind(string key, long now, out string value);
 
-    /// <summary>Marks the keys of events handed on, each until its expiry (Unix seconds); a key already marked keeps its mark.</summary>
+    /// <summary>Marks the keys of events handed on, each until its expiry; a key already marked keeps its mark and value.</summary>
     /// <exception cref="IntelMQ.Contract.TransientException">The store cannot be reached; nothing may have been marked.</exception>
-    void Mark(IReadOnlyDictionary<string, long> marks, long now);
+    void Mark(IReadOnlyDictionary<string, SeenMark> marks, long now);
 
     /// <summary>What the store holds, for <c>--self-test</c>.</summary>
     string Describe(long now);

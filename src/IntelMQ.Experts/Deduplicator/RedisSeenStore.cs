@@ -6,16 +6,20 @@ namespace IntelMQ.Experts.Deduplicator;
 /// <summary>
 /// Keys in a Redis database, as IntelMQ's deduplicator keeps them (the message hash as the key, with the ttl as its
 /// expiry), so that several processes, and IntelMQ's own bots, share them. Marked with SET NX EX: an existing mark keeps
-/// its expiry.
+/// its expiry. A mark holds what IntelMQ writes ("hash") unless it is given a value (an event id); IntelMQ only asks
+/// whether a key exists.
 /// </summary>
 sealed class RedisSeenStore : ISeenStore
 {
     readonly ConnectionMultiplexer _redis;
     readonly IDatabase _db;
-    readonly string _name;
+    readonly string _name, _program, _prefix;
 
-    public RedisSeenStore(string host, int port, int database, string? password)
+    /// <param name="prefix">Put before every key, so that programs sharing a database do not read each other's marks.</param>
+    public RedisSeenStore(string program, string host, int port, int database, string? password, string prefix = "")
     {
+        _program = program;
+        _prefix = prefix;
         _name = $"redis {host}:{port} database {database}";
         // Not reachable at start is not a configuration error: lookups fail as transient until the server is there.
         _redis = ConnectionMultiplexer.Connect(new ConfigurationOptions
@@ -26,17 +30,19 @@ sealed class RedisSeenStore : ISeenStore
             ConnectTimeout = 5000,
             SyncTimeout = 5000,
             AsyncTimeout = 5000,
-            ClientName = "intelmq-deduplicator",
+            ClientName = "intelmq-" + program,
             Protocol = RedisProtocol.Resp2,
         });
         _db = _redis.GetDatabase(database);
     }
 
-    public bool Contains(string key, long now)
+    public bool TryFind(string key, long now, out string value)
     {
         try
         {
-            return _db.KeyExists(key);
+            var found = _db.StringGet(_prefix + key);
+            value = found.HasValue ? found.ToString() : "";
+            return found.HasValue;
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
@@ -44,13 +50,13 @@ sealed class RedisSeenStore : ISeenStore
         }
     }
 
-    public void Mark(IReadOnlyDictionary<string, long> marks, long now)
+    public void Mark(IReadOnlyDictionary<string, SeenMark> marks, long now)
     {
         if (marks.Count == 0) return;
         var batch = _db.CreateBatch();
         var sets = new List<Task<bool>>(marks.Count);
-        foreach (var (key, expires) in marks)
-            sets.Add(batch.StringSetAsync(key, "hash", (TimeSpan?)TimeSpan.FromSeconds(Math.Max(1, expires - now)), When.NotExists, CommandFlags.None));
+        foreach (var (key, mark) in marks)
+            sets.Add(batch.StringSetAsync(_prefix + key, mark.Value ?? "hash", (TimeSpan?)TimeSpan.FromSeconds(Math.Max(1, mark.Expires - now)), When.NotExists, CommandFlags.None));
         batch.Execute();
         try
         {
@@ -75,7 +81,7 @@ sealed class RedisSeenStore : ISeenStore
         }
     }
 
-    TransientException Unavailable(Exception ex) => new($"the deduplicator's {_name} cannot be reached: {ex.Message}", ex);
+    TransientException Unavailable(Exception ex) => new($"{_program}: {_name} cannot be reached: {ex.Message}", ex);
 
     public void Dispose() => _redis.Dispose();
 }

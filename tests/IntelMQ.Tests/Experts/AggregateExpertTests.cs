@@ -87,12 +87,47 @@ public sealed class AggregateExpertTests : IDisposable
         var output = new EventCollector();
         var first = Expert();
         for (var i = 0; i < 3; i++) first.Process(Ddos("192.0.2.1", $"2015-01-01T00:00:0{i}+00:00"), output);
+        first.Delivered();
 
         var restarted = Expert();
         _clock.Now = _clock.Now.AddHours(1);
         restarted.Process(Ddos("192.0.2.1", "2015-01-01T01:00:00+00:00"), output);
 
         Assert.Equal(3L, Convert.ToInt64(Assert.Single(output.Events)["custom.count"], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void A_batch_whose_hand_off_was_not_confirmed_is_aggregated_again_after_a_restart()
+    {
+        var first = Expert();
+        for (var i = 0; i < 3; i++) first.Process(Ddos("192.0.2.1", $"2015-01-01T00:00:0{i}+00:00"), new EventCollector());
+        first.Delivered();
+        _clock.Now = _clock.Now.AddHours(1);
+        var lost = new EventCollector();
+        first.Process(Ddos("192.0.2.1", "2015-01-01T01:00:00+00:00"), lost); // closes the group; the process dies before the hand-off
+        Assert.Single(lost.Events);
+
+        var restarted = Expert();
+        var output = new EventCollector();
+        restarted.Process(Ddos("192.0.2.1", "2015-01-01T01:00:00+00:00"), output); // the input is redelivered
+
+        Assert.Equal(3L, Convert.ToInt64(Assert.Single(output.Events)["custom.count"], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void The_aggregate_is_a_new_event_with_its_own_id()
+    {
+        var expert = Expert(new() { Threshold = 1 });
+        var member = Ddos("192.0.2.1", "2015-01-01T00:00:01+00:00");
+        expert.Process(member, new EventCollector());
+        _clock.Now = _clock.Now.AddHours(2);
+        var output = new EventCollector();
+
+        expert.Process(Ddos("192.0.2.2", "2015-01-01T02:00:01+00:00"), output);
+
+        var aggregate = Assert.Single(output.Events);
+        Assert.True(Guid.TryParse(aggregate.Id, out _));
+        Assert.NotEqual(member.Id, aggregate.Id);
     }
 
     [Fact]

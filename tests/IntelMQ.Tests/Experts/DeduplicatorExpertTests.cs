@@ -231,4 +231,81 @@ public sealed class DeduplicatorExpertTests(RedisServer redis) : IClassFixture<R
 
         public void Advance(TimeSpan by) => _now += by;
     }
+
+    DeduplicatorExpert LinkingExpert() =>
+        new(new DeduplicatorExpertOptions { FilterType = "whitelist", FilterKeys = ["source.ip"], Ttl = 3600, DuplicateOf = true }, Context);
+
+    [Fact]
+    public void With_duplicate_of_a_duplicate_is_passed_on_with_a_link_to_the_first_event()
+    {
+        using var expert = LinkingExpert();
+        var first = NewEvent("192.0.2.1", "2024-01-01T00:00:00+00:00");
+        var inBatch = NewEvent("192.0.2.1", "2024-01-01T00:00:01+00:00");
+        Run(expert, first, inBatch);
+        expert.Delivered();
+        var later = NewEvent("192.0.2.1", "2024-01-01T00:00:02+00:00");
+
+        var output = Run(expert, later);
+
+        Assert.Empty(output.Dropped);
+        foreach (var duplicate in new[] { inBatch, Assert.Single(output.Events) })
+        {
+            var link = Assert.Single(System.Text.Json.JsonSerializer.SerializeToNode(duplicate[Event.LinksField])!.AsArray());
+            Assert.Equal("duplicate-of", (string?)link!["type"]);
+            Assert.Equal(first.Id, (string?)link["id"]);
+        }
+        Assert.Null(first[Event.LinksField]);
+    }
+
+    [Fact]
+    public void With_duplicate_of_the_first_id_survives_a_restart()
+    {
+        var first = NewEvent("192.0.2.1", "2024-01-01T00:00:00+00:00");
+        using (var before = LinkingExpert())
+        {
+            Run(before, first);
+            before.Delivered();
+        }
+
+        using var after = LinkingExpert();
+        var output = Run(after, NewEvent("192.0.2.1", "2024-01-02T00:00:00+00:00"));
+
+        var link = Assert.Single(System.Text.Json.JsonSerializer.SerializeToNode(Assert.Single(output.Events)[Event.LinksField])!.AsArray());
+        Assert.Equal(first.Id, (string?)link!["id"]);
+    }
+
+    [Fact]
+    public void With_duplicate_of_a_mark_that_holds_no_event_id_still_drops_the_duplicate()
+    {
+        using (var plain = Expert("whitelist", "source.ip"))
+        {
+            Run(plain, NewEvent("192.0.2.1", "2024-01-01T00:00:00+00:00"));
+            plain.Delivered();
+        }
+
+        using var linking = LinkingExpert();
+        var output = Run(linking, NewEvent("192.0.2.1", "2024-01-02T00:00:00+00:00"));
+
+        Assert.Empty(output.Events);
+        Assert.Single(output.Dropped);
+    }
+
+    [Fact]
+    public void With_duplicate_of_the_redis_mark_holds_the_first_event_id_for_other_processes()
+    {
+        Clear(3);
+        var options = new DeduplicatorExpertOptions { FilterType = "whitelist", FilterKeys = ["source.ip"], Ttl = 3600, DuplicateOf = true, Store = "redis", RedisCachePort = redis.Required().Port, RedisCacheDb = 3 };
+        var first = NewEvent("198.51.100.8", "2024-01-01T00:00:00+00:00");
+        using (var one = new DeduplicatorExpert(options, Context))
+        {
+            Run(one, first);
+            one.Delivered();
+        }
+
+        using var other = new DeduplicatorExpert(options, Context);
+        var output = Run(other, NewEvent("198.51.100.8", "2024-01-02T00:00:00+00:00"));
+
+        var link = Assert.Single(System.Text.Json.JsonSerializer.SerializeToNode(Assert.Single(output.Events)[Event.LinksField])!.AsArray());
+        Assert.Equal(first.Id, (string?)link!["id"]);
+    }
 }
