@@ -74,6 +74,7 @@ public sealed class CorpusTests
     [InlineData("intelmq-tests/parsers/shodan")]
     [InlineData("intelmq-tests/experts/filter")]
     [InlineData("intelmq-tests/experts/idea")]
+    [InlineData("intelmq-tests/experts/jinja")]
     public async Task Conformance_fixtures_pass(string folder)
     {
         Assert.SkipUnless(File.Exists("/usr/bin/python3") || File.Exists("/usr/local/bin/python3") || Environment.GetEnvironmentVariable("PATH")!.Split(':').Any(d => File.Exists(Path.Combine(d, "python3"))),

@@ -66,4 +66,46 @@ public sealed class TemplateExpertTests
     [Fact]
     public void An_unknown_field_stops_the_start() =>
         Assert.Throws<ConfigurationException>(() => new TemplateExpert(Fields(("no.such.field", "x"))));
+
+    [Fact]
+    public void A_jinja_set_with_a_dict_literal_iterates_its_items_in_order_with_loop()
+    {
+        var ev = Process(Fields(("extra.text", """
+            {%- set fields = {'server.ip': 'source.ip', 'server.domain': 'source.fqdn', 'event.dataset': 'feed.name'} -%}
+            {% for key, value in fields.items() %}{% if msg[value] %}{{ loop.index }}:{{ key }}={{ msg[value] }}{% if not loop.last %},{% endif %}{% endif %}{% endfor %}
+            """)), ("source.ip", "192.0.2.1"), ("feed.name", "feed"));
+
+        Assert.Equal("1:server.ip=192.0.2.1,3:event.dataset=feed", ev["custom.text"]);
+    }
+
+    [Fact]
+    public void Jinja_elif_not_lists_methods_and_filter_arguments_in_parentheses_render()
+    {
+        var ev = Process(Fields(("extra.text",
+            "{% if not msg['source.ip'] %}none{% elif msg['source.fqdn'].endswith('.org') %}{{ msg['source.fqdn'].split('.') | join('+') }}{% endif %}"
+            + "|{% for n in ['a', 'b'] %}{{ n | upper }}{% if loop.first %}-{% endif %}{% endfor %}|{{ msg['extra.none'] | default('dflt') }}")),
+            ("source.ip", "192.0.2.1"), ("source.domain", "www.example.org"));
+
+        Assert.Equal("www+example+org|A-B|dflt", ev["custom.text"]);
+    }
+
+    [Fact]
+    public void Jinja_truth_holds_an_empty_text_false_where_liquid_would_not()
+    {
+        var ev = Process(Fields(("extra.text", "{% set e = '' %}{% if e %}full{% else %}empty{% endif %}{% if not 0 %}-zero{% endif %}")));
+
+        Assert.Equal("empty-zero", ev["custom.text"]);
+    }
+
+    [Theory]
+    [InlineData("{{ msg['source.ip'].bogus() }}", "bogus() is not supported", "(1:")]
+    [InlineData("line\n{# a comment #}", "line 2 column 1", "comments")]
+    [InlineData("{% set x %}y{% endset %}", "'=' was expected", "(1:")]
+    public void Jinja_syntax_outside_the_subset_is_refused_at_start_with_line_and_column(string template, string cause, string position)
+    {
+        var message = Assert.Throws<ConfigurationException>(() => new TemplateExpert(Fields(("extra.x", template)))).Message;
+
+        Assert.Contains(cause, message);
+        Assert.Contains(position, message);
+    }
 }
