@@ -101,12 +101,10 @@ public sealed class EventDatabase
 
     internal static async Task<int> VersionAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
     {
-        await using var query = new NpgsqlCommand(
-            "SELECT CASE WHEN to_regclass('eventdb.schema_version') IS NULL THEN 0 ELSE (SELECT coalesce(max(version), 0) FROM eventdb.schema_version) END",
-            connection, transaction);
-        // to_regclass is checked first, so the subquery on a table that does not exist is never planned.
-        try { return (int)(await query.ExecuteScalarAsync(cancellationToken))!; }
-        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UndefinedTable) { return 0; }
+        await using (var exists = new NpgsqlCommand("SELECT to_regclass('eventdb.schema_version') IS NOT NULL", connection, transaction))
+            if (!(bool)(await exists.ExecuteScalarAsync(cancellationToken))!) return 0;
+        await using var query = new NpgsqlCommand("SELECT coalesce(max(version), 0) FROM eventdb.schema_version", connection, transaction);
+        return (int)(await query.ExecuteScalarAsync(cancellationToken))!;
     }
 
     /// <summary>Creates the schema in a database that has none; returns the versions applied (none when it exists).</summary>
@@ -135,7 +133,7 @@ public sealed class EventDatabase
         {
             if (version > upTo) break;
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            await using (var lockCommand = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({MigrationLock}); SELECT set_config('eventdb.partition_interval', $1, true)", connection, transaction))
+            await using (var lockCommand = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({MigrationLock}), set_config('eventdb.partition_interval', $1, true)", connection, transaction))
             {
                 lockCommand.Parameters.Add(new NpgsqlParameter { Value = interval.ToString().ToLowerInvariant() });
                 await lockCommand.ExecuteNonQueryAsync(cancellationToken);
@@ -166,12 +164,12 @@ public sealed class EventDatabase
         await RequireCurrentAsync(connection, cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var partitions = new List<(string Name, DateTime Ends)>();
-        await using (var query = new NpgsqlCommand(
-            $"SELECT pg_advisory_xact_lock({PartitionLock}); SELECT name, ends FROM eventdb.partition WHERE detached IS NULL AND ends <= $1 ORDER BY starts", connection, transaction))
+        await using (var lockCommand = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({PartitionLock})", connection, transaction))
+            await lockCommand.ExecuteNonQueryAsync(cancellationToken);
+        await using (var query = new NpgsqlCommand("SELECT name, ends FROM eventdb.partition WHERE detached IS NULL AND ends <= $1 ORDER BY starts", connection, transaction))
         {
             query.Parameters.Add(new NpgsqlParameter { Value = before.UtcDateTime });
             await using var reader = await query.ExecuteReaderAsync(cancellationToken);
-            await reader.NextResultAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken)) partitions.Add((reader.GetString(0), reader.GetDateTime(1)));
         }
         if (partitions.Count == 0) return [];
@@ -181,11 +179,12 @@ public sealed class EventDatabase
             sql.Append("ALTER TABLE eventdb.event DETACH PARTITION eventdb.").Append(Quote(name)).Append(";\n");
             if (drop) sql.Append("DROP TABLE eventdb.").Append(Quote(name)).Append(";\n");
         }
-        sql.Append("UPDATE eventdb.partition SET detached = now() WHERE name = ANY($1);\n");
         await using (var detach = new NpgsqlCommand(sql.ToString(), connection, transaction) { CommandTimeout = 0 })
-        {
-            detach.Parameters.Add(new NpgsqlParameter { Value = partitions.Select(p => p.Name).ToArray() });
             await detach.ExecuteNonQueryAsync(cancellationToken);
+        await using (var mark = new NpgsqlCommand("UPDATE eventdb.partition SET detached = now() WHERE name = ANY($1)", connection, transaction))
+        {
+            mark.Parameters.Add(new NpgsqlParameter { Value = partitions.Select(p => p.Name).ToArray() });
+            await mark.ExecuteNonQueryAsync(cancellationToken);
         }
         await using (var retain = new NpgsqlCommand(
             "UPDATE eventdb.setting SET value = greatest(value::timestamptz, $1)::text WHERE name = 'detached_before'", connection, transaction))

@@ -156,7 +156,7 @@ internal sealed class EventWriter
                 await transaction.RollbackAsync("part", cancellationToken);
                 if (part.Count == 1)
                 {
-                    results[(int)rows[part.Start][EventRow.Ord]!] = WriteResult.Refused($"{_owner}: {ex.MessageText}");
+                    results[(int)rows[part.Start][EventRow.Ord]!] = WriteResult.Refused($"{_owner}: {ex.MessageText}{Hint(ex)}");
                     continue;
                 }
                 parts.Push((part.Start + part.Count / 2, part.Count - part.Count / 2));
@@ -207,6 +207,14 @@ internal sealed class EventWriter
         _detachedBefore = retained is DateTime d ? d : null;
         foreach (var period in periods)
             if (_detachedBefore is null || period >= _detachedBefore) _periods.Add(period);
+    }
+
+    /// <summary>A partition this writer made was detached since: forgets them all, so that the next batch asks the database again.</summary>
+    string Hint(PostgresException ex)
+    {
+        if (ex.SqlState != PostgresErrorCodes.CheckViolation || !ex.MessageText.StartsWith("no partition", StringComparison.Ordinal)) return "";
+        _periods.Clear();
+        return " (its partition was detached: intelmq db detach)";
     }
 
     /// <summary>A data exception (22), an integrity constraint (23, also a row no partition takes) or a value too large for an index (54): the rows' fault.</summary>

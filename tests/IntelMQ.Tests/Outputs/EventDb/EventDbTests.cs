@@ -269,8 +269,11 @@ public sealed class EventDbTests : IClassFixture<PostgresServer>
         }
         using var output = Output();
         var results = await Write(output, corpus);
+        // Only events without a time to file them under (IntelMQ's test fixtures leave time.observation out) are refused.
+        var untimed = Enumerable.Range(0, corpus.Count).Where(i => !corpus[i].Contains("@timestamp") && !corpus[i].Contains("event.created"));
+        Assert.Equal(untimed, Enumerable.Range(0, corpus.Count).Where(i => results[i].Status != WriteStatus.Written));
         var stored = corpus.Where((_, i) => results[i].Status == WriteStatus.Written).ToList();
-        Assert.True(stored.Count > corpus.Count - 20, $"eventdb-output refused {corpus.Count - stored.Count} of {corpus.Count}: {string.Join("; ", results.Where(r => r.Status != WriteStatus.Written).Select(r => r.Reason).Distinct().Take(3))}");
+        Assert.True(stored.Count > 700, $"only {stored.Count} events stored");
         CreateFlatTable("flat");
         using (var flat = FlatOutput("flat"))
             Assert.All(await Write(flat, stored), r => Assert.Equal(WriteResult.Written, r));
