@@ -1,10 +1,14 @@
-// Events per second of sql-output (engine=postgresql) into IntelMQ's eventdb table, and of a server-side COPY of
-// the same rows from a file, on one PostgreSQL.
-// Usage: dotnet run -c Release --project bench/IntelMQ.OutputBench -- --port 5432 --events 200000 --batch 1000
+// Events per second of the outputs that write databases and files: sql-output (engine=postgresql) into IntelMQ's
+// eventdb table and a server-side COPY of the same rows from a file, eventdb-output into the normalised eventdb,
+// sql-output with engine=sqlite, and csv-output.
+// Usage: dotnet run -c Release --project bench/IntelMQ.OutputBench -- --port 5432 --events 200000 --batch 1000 [--targets sql,copy,eventdb,sqlite,csv]
 // bench/run-postgres-bench.sh starts a private server (fsync off) and runs it.
 using System.Diagnostics;
 using IntelMQ.Core;
 using IntelMQ.Outputs;
+using IntelMQ.Outputs.Csv;
+using IntelMQ.Outputs.EventDb;
+using Microsoft.Data.Sqlite;
 using Npgsql;
 
 var options = args.Select((a, i) => (a, i)).Where(x => x.a.StartsWith("--", StringComparison.Ordinal))
@@ -13,8 +17,10 @@ string Arg(string name, string fallback) => options.GetValueOrDefault(name, fall
 var port = int.Parse(Arg("port", "5432"));
 var count = int.Parse(Arg("events", "200000"));
 var batch = int.Parse(Arg("batch", "1000"));
+var targets = Arg("targets", "sql,copy,eventdb,sqlite,csv").Split(',');
 var schema = File.ReadAllText(Arg("schema", "../shared/data/intelmq/eventdb-events.sql"));
 var file = Arg("file", Path.Combine(Path.GetTempPath(), $"eventdb-bench-{Environment.ProcessId}.copy"));
+var scratch = Directory.CreateTempSubdirectory("output-bench-").FullName;
 
 await using var connection = new NpgsqlConnection($"Host=127.0.0.1;Port={port};Username=intelmq;Database=intelmq;Pooling=false");
 await connection.OpenAsync();
@@ -23,11 +29,8 @@ async Task Execute(string sql)
     await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
     await command.ExecuteNonQueryAsync();
 }
-await Execute("DROP TABLE IF EXISTS events; DROP TABLE IF EXISTS events_copy");
-await Execute(schema);
-await Execute(schema.Replace("events", "events_copy", StringComparison.Ordinal));
 
-// Events shaped like a Shadowserver scan report's, 16 fields, extra and raw included.
+// Events shaped like a Shadowserver scan report's, 16 fields, extra and raw included, over two months.
 var events = new List<Event>(count);
 var random = new Random(1);
 for (var i = 0; i < count; i++)
@@ -37,7 +40,7 @@ for (var i = 0; i < count; i++)
     Add("feed.name", "Shadowserver Scan SMB");
     Add("feed.accuracy", 100.0);
     Add("feed.code", "shadowserver-scan-smb");
-    Add("time.source", $"2024-05-01T{i / 3600 % 24:00}:{i / 60 % 60:00}:{i % 60:00}+00:00");
+    Add("time.source", $"2024-{4 + i % 2:00}-01T{i / 3600 % 24:00}:{i / 60 % 60:00}:{i % 60:00}+00:00");
     Add("time.observation", "2024-05-02T00:00:00+00:00");
     Add("source.ip", $"10.{random.Next(256)}.{random.Next(256)}.{random.Next(1, 255)}");
     Add("source.port", 445L);
@@ -52,37 +55,83 @@ for (var i = 0; i < count; i++)
     Add("custom.tag", "smb");
     Add("custom.naics", 517311L);
     ev.AddOriginal($"\"2024-05-01 00:00:00\",\"{ev[DhoMapping.ToIdf("source.ip")!]}\",\"tcp\",445,\"host{i}.example.net\",\"smb\",\"AT\",\"Wien\",{ev[DhoMapping.ToIdf("source.asn")!]},517311", "");
+    ev.AssignStableId();
     events.Add(ev);
 }
 
-using var output = new SqlOutput(new SqlOutputOptions
+async Task<double> Measure(IOutput output)
 {
-    Engine = SqlEngine.Postgresql, Host = "127.0.0.1", Port = port, Database = "intelmq", User = "intelmq", Sslmode = "disable", Table = "events",
-}, ProgramContext.Default);
-var clock = Stopwatch.StartNew();
-var results = new WriteResult[batch];
-for (var start = 0; start < count; start += batch)
-{
-    var part = events.GetRange(start, Math.Min(batch, count - start));
-    if (results.Length != part.Count) results = new WriteResult[part.Count];
-    Array.Fill(results, WriteResult.Written);
-    await output.WriteAsync(part, results, CancellationToken.None);
-    if (Array.Exists(results, r => r.Status != WriteStatus.Written)) throw new InvalidOperationException("an event was refused");
+    var clock = Stopwatch.StartNew();
+    var results = new WriteResult[batch];
+    for (var start = 0; start < count; start += batch)
+    {
+        var part = events.GetRange(start, Math.Min(batch, count - start));
+        if (results.Length != part.Count) results = new WriteResult[part.Count];
+        Array.Fill(results, WriteResult.Written);
+        await output.WriteAsync(part, results, CancellationToken.None);
+        if (Array.Find(results, r => r.Status != WriteStatus.Written) is { Status: not WriteStatus.Written } refused)
+            throw new InvalidOperationException($"an event was refused: {refused.Reason}");
+    }
+    return clock.Elapsed.TotalSeconds;
 }
-var outputSeconds = clock.Elapsed.TotalSeconds;
 
-// The same rows, from a file the server reads itself: the fastest way in that PostgreSQL offers.
-const string columns = "SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) FROM pg_attribute WHERE attrelid = 'events'::regclass AND attnum > 1 AND NOT attisdropped";
-await using (var query = new NpgsqlCommand(columns, connection))
+void Report(string what, double seconds) => Console.WriteLine($"{what,-36} {count,10:N0} events in {seconds,7:F2} s, {count / seconds,10:N0} events/s");
+
+if (targets.Contains("sql") || targets.Contains("copy"))
 {
-    var list = (string)(await query.ExecuteScalarAsync())!;
-    await Execute($"COPY events ({list}) TO '{file}'");
-    clock.Restart();
-    await Execute($"COPY events_copy ({list}) FROM '{file}'");
-}
-var copySeconds = clock.Elapsed.TotalSeconds;
-File.Delete(file);
+    await Execute("DROP TABLE IF EXISTS events; DROP TABLE IF EXISTS events_copy");
+    await Execute(schema);
+    await Execute(schema.Replace("events", "events_copy", StringComparison.Ordinal));
+    using var sql = new SqlOutput(new SqlOutputOptions
+    {
+        Engine = SqlEngine.Postgresql, Host = "127.0.0.1", Port = port, Database = "intelmq", User = "intelmq", Sslmode = "disable", Table = "events",
+    }, ProgramContext.Default);
+    var outputSeconds = await Measure(sql);
+    Report($"sql-output (postgresql), batch {batch}", outputSeconds);
 
-Console.WriteLine($"sql-output, batches of {batch}: {count:N0} events in {outputSeconds:F2} s, {count / outputSeconds:N0} events/s");
-Console.WriteLine($"COPY FROM file:            {count:N0} rows in {copySeconds:F2} s, {count / copySeconds:N0} rows/s");
-Console.WriteLine($"ratio: {outputSeconds / copySeconds:F2}");
+    if (targets.Contains("copy"))
+    {
+        // The same rows, from a file the server reads itself: the fastest way in that PostgreSQL offers.
+        const string columns = "SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) FROM pg_attribute WHERE attrelid = 'events'::regclass AND attnum > 1 AND NOT attisdropped";
+        await using var query = new NpgsqlCommand(columns, connection);
+        var list = (string)(await query.ExecuteScalarAsync())!;
+        await Execute($"COPY events ({list}) TO '{file}'");
+        var clock = Stopwatch.StartNew();
+        await Execute($"COPY events_copy ({list}) FROM '{file}'");
+        var copySeconds = clock.Elapsed.TotalSeconds;
+        File.Delete(file);
+        Report("COPY FROM file", copySeconds);
+        Console.WriteLine($"sql-output / COPY: {outputSeconds / copySeconds:F2}");
+    }
+}
+
+if (targets.Contains("eventdb"))
+{
+    await Execute("DROP SCHEMA IF EXISTS eventdb CASCADE");
+    using var eventdb = new EventDbOutput(new EventDbOutputOptions
+    {
+        Host = "127.0.0.1", Port = port, Database = "intelmq", User = "intelmq", Sslmode = "disable",
+    }, ProgramContext.Default);
+    Report($"eventdb-output, batch {batch}", await Measure(eventdb));
+}
+
+if (targets.Contains("sqlite"))
+{
+    var database = Path.Combine(scratch, "events.sqlite");
+    await using (var sqlite = new SqliteConnection($"Data Source={database};Pooling=false"))
+    {
+        sqlite.Open();
+        await using var create = sqlite.CreateCommand();
+        create.CommandText = schema.Replace(" USING btree", "", StringComparison.Ordinal);
+        await create.ExecuteNonQueryAsync();
+    }
+    using var output = new SqlOutput(new SqlOutputOptions { Engine = SqlEngine.Sqlite, Database = database }, ProgramContext.Default);
+    Report($"sql-output (sqlite), batch {batch}", await Measure(output));
+}
+
+if (targets.Contains("csv"))
+{
+    using var csv = new CsvOutput(new CsvOutputOptions { Path = Path.Combine(scratch, "events.csv") }, ProgramContext.Default);
+    Report($"csv-output, batch {batch}", await Measure(csv));
+}
+Directory.Delete(scratch, recursive: true);

@@ -17,6 +17,7 @@ var root = new RootCommand("IntelMQ.NET: collect, parse, enrich and deliver secu
     FieldcheckCommand.Create(),
     WorkflowCommand.Create(),
     SystemdCommand.Create(),
+    DbCommand.Create(),
 };
 var plugins = new Option<string?>("--plugins")
 {
