@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using IntelMQ.Core;
 using IntelMQ.Runtime.Channels;
+using Microsoft.Extensions.Logging;
 
 namespace IntelMQ.Runtime;
 
@@ -63,7 +64,9 @@ public sealed class CollectorHost : IAsyncDisposable
 
     /// <summary>
     /// One-shot (no schedule): collects once and returns; a collector's <see cref="TransientException"/> becomes a
-    /// <see cref="ChannelUnavailableException"/> (exit status 4), any other exception propagates. On a schedule: runs
+    /// <see cref="ChannelUnavailableException"/> (exit status 4), an <see cref="IOException"/> or
+    /// <see cref="ConfigurationException"/> propagates (status 2), and any other failure is logged as one line naming
+    /// the instance and the cause (its stack trace at debug level) and ends the run as failed (status 1). On a schedule: runs
     /// until <paramref name="stop"/>; a transient failure is retried with backoff (not later than the next scheduled
     /// run), any other is logged and the next run is as scheduled.
     /// </summary>
@@ -71,6 +74,7 @@ public sealed class CollectorHost : IAsyncDisposable
     /// <param name="kill">Abandon the report in hand uncommitted (it comes again).</param>
     public async Task<RunSummary> RunAsync(CancellationToken stop, CancellationToken kill)
     {
+        var failed = false;
         if (_options.Schedule is not { } schedule)
         {
             try
@@ -81,10 +85,20 @@ public sealed class CollectorHost : IAsyncDisposable
             {
                 throw new ChannelUnavailableException($"{_id}: {ex.Message}; what was not handed on was not committed and comes with the next run.", ex);
             }
+            catch (Exception ex) when (Unexpected(ex))
+            {
+                _log.WriteLine($"{_id}: the collector failed: {ex.Message} ({ex.GetType().Name}); what was not handed on was not committed and comes with the next run.");
+                _options.Context.Log.LogDebug(ex, "{Id}: where the collector failed", _id);
+                failed = true;
+            }
         }
         else await RunScheduledAsync(schedule, stop, kill);
-        return new RunSummary(_collected, new Dictionary<string, long> { [Paths.Default] = _handedOn }, _dump.Count, _dump.Path);
+        return new RunSummary(_collected, new Dictionary<string, long> { [Paths.Default] = _handedOn }, _dump.Count, _dump.Path) { Failed = failed };
     }
+
+    // Not a stop, a refused configuration, an I/O error (status 2) or a channel that closed: those end the run as they are.
+    static bool Unexpected(Exception ex) =>
+        ex is not (OperationCanceledException or ConfigurationException or IOException or ProgramStoppedException or OutOfMemoryException);
 
     // The schedule runs on the system clock: a fixed INTELMQ_FAKE_NOW fixes the reports' timestamps, not the waits.
     async Task RunScheduledAsync(CollectorSchedule schedule, CancellationToken stop, CancellationToken kill)
@@ -112,6 +126,7 @@ public sealed class CollectorHost : IAsyncDisposable
             {
                 next = schedule.Next(DateTimeOffset.UtcNow);
                 _log.WriteLine($"{_id}: the collector failed: {ex.Message} ({ex.GetType().Name}); next run at {Timestamps.Format(next)}");
+                _options.Context.Log.LogDebug(ex, "{Id}: where the collector failed", _id);
             }
         }
     }

@@ -11,8 +11,11 @@ public sealed record RunSummary(long Messages, IReadOnlyDictionary<string, long>
     /// <summary>A signal stopped the run before its input was done; what was made so far was handed on.</summary>
     public bool Interrupted { get; init; }
 
-    /// <summary>0: all went well; 1: some input went to the dump.</summary>
-    public int ExitCode => Dumped > 0 ? 1 : 0;
+    /// <summary>The run ended early on an error it reported (a collector that failed unexpectedly).</summary>
+    public bool Failed { get; init; }
+
+    /// <summary>0: all went well; 1: some input went to the dump, or the run failed.</summary>
+    public int ExitCode => Dumped > 0 || Failed ? 1 : 0;
 
     public long Events => EventsByPath.Values.Sum();
 }

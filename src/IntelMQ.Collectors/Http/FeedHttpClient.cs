@@ -22,12 +22,16 @@ public sealed class FeedHttpClient : IDisposable
     readonly HttpClient _client;
     readonly TimeProvider _clock;
     readonly int _tries;
+    readonly int _hostConcurrency;
+    readonly double _hostRate;
 
     /// <exception cref="ConfigurationException">A parameter that cannot work (a malformed header mapping, an unreadable certificate).</exception>
     public FeedHttpClient(HttpParameters parameters, string owner, TimeProvider clock)
     {
         _clock = clock;
         _tries = parameters.HttpTimeoutMaxTries;
+        _hostConcurrency = parameters.HttpHostConcurrency;
+        _hostRate = parameters.HttpHostRate;
         (ConnectTimeout, ReadTimeout) = Timeouts(parameters.HttpTimeoutSec, owner);
         var handler = new SocketsHttpHandler
         {
@@ -62,9 +66,11 @@ public sealed class FeedHttpClient : IDisposable
 
     /// <summary>
     /// Sends a request (made anew for each try) and returns its response once the headers arrived: a success or
-    /// 304 Not Modified. A request that times out is tried again up to http_timeout_max_tries times.
+    /// 304 Not Modified. A request that times out is tried again up to http_timeout_max_tries times. Each waits for
+    /// its host's turn (http_host_concurrency, http_host_rate, shared by every client of the process), held until
+    /// its body is read or the response disposed.
     /// </summary>
-    /// <exception cref="TransientException">No answer, no connection, or a 5xx, 408 or 429 (with the server's Retry-After).</exception>
+    /// <exception cref="TransientException">No answer, no connection, or a 5xx, 408 or 429 (with the server's Retry-After); or a host whose Retry-After runs still.</exception>
     /// <exception cref="IOException">Any other status, or a TLS failure: retried with the next scheduled run.</exception>
     public async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> request, CancellationToken cancellationToken)
     {
@@ -72,6 +78,8 @@ public sealed class FeedHttpClient : IDisposable
         {
             using var message = request();
             var what = $"{message.Method} {Redacted(message.RequestUri)}";
+            var gate = HostGate.For(message.RequestUri!, _hostConcurrency, _hostRate);
+            var turn = await gate.EnterAsync(_clock, cancellationToken);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(ConnectTimeout + ReadTimeout);
             HttpResponseMessage response;
@@ -81,22 +89,31 @@ public sealed class FeedHttpClient : IDisposable
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
+                turn.Dispose();
                 if (attempt < _tries) continue;
                 throw new TransientException($"{what}: no answer within {(ConnectTimeout + ReadTimeout).TotalSeconds:0.#} s ({attempt} tries)");
             }
             catch (HttpRequestException ex) when (ex.InnerException is AuthenticationException)
             {
+                turn.Dispose();
                 throw new IOException($"{what}: TLS failed: {ex.InnerException.Message} (see http_verify_cert and ssl_client_certificate)", ex);
             }
             catch (HttpRequestException ex)
             {
+                turn.Dispose();
                 throw new TransientException($"{what}: {ex.Message}", ex);
             }
-            return Checked(response, what);
+            catch
+            {
+                turn.Dispose();
+                throw;
+            }
+            response.Content = new TurnContent(response.Content, turn);
+            return Checked(response, what, gate);
         }
     }
 
-    HttpResponseMessage Checked(HttpResponseMessage response, string what)
+    HttpResponseMessage Checked(HttpResponseMessage response, string what, HostGate gate)
     {
         var status = (int)response.StatusCode;
         if (response.IsSuccessStatusCode || response.StatusCode == HttpStatusCode.NotModified) return response;
@@ -104,8 +121,12 @@ public sealed class FeedHttpClient : IDisposable
         response.Dispose();
         var answer = $"{what}: {status} {response.ReasonPhrase}";
         if (status is 408 or 425 or 429 or >= 500)
+        {
+            // Every collector of the process waits for it, not only this one.
+            if (retryAfter is { } wait) gate.Quiet(_clock.GetUtcNow() + wait);
             throw new TransientException(answer + (retryAfter is { } after ? $"; the server asks to wait {after.TotalSeconds:0} s" : ""))
             { RetryAfter = retryAfter };
+        }
         throw new IOException(answer);
     }
 
@@ -130,7 +151,11 @@ public sealed class FeedHttpClient : IDisposable
             {
                 timeout.CancelAfter(ReadTimeout);
                 var n = await body.ReadAsync(buffer, timeout.Token);
-                if (n == 0) return;
+                if (n == 0)
+                {
+                    (response.Content as TurnContent)?.Done();
+                    return;
+                }
                 hash?.AppendData(buffer, 0, n);
                 await target.WriteAsync(buffer.AsMemory(0, n), cancellationToken);
             }

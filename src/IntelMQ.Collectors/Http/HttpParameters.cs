@@ -40,4 +40,10 @@ public abstract record HttpParameters
 
     [Option("How many times a request is tried when it times out, before the run counts as failed (and is retried later with backoff).", Min = 1, Max = 100)]
     public int HttpTimeoutMaxTries { get; set; } = 3;
+
+    [Option("At most this many requests at a time to one host (scheme, name and port), counted over every collector of the process (`intelmq workflow run` runs many in one); the smallest value given for a host applies. A download counts until its body is read.", Min = 1, Max = 1000)]
+    public int HttpHostConcurrency { get; set; } = 4;
+
+    [Option("At most this many requests per second to one host, counted over every collector of the process; the smallest value given for a host applies. 0: no limit.", Min = 0, Max = 1000)]
+    public double HttpHostRate { get; set; }
 }

@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using IntelMQ.Collectors.Archives;
 using IntelMQ.Contract;
 using MimeKit;
+using MimeKit.Cryptography;
 
 namespace IntelMQ.Collectors.Mail;
 
@@ -17,7 +18,11 @@ namespace IntelMQ.Collectors.Mail;
         carry custom.file_name (the attachment's or the archive member's name) and custom.email_date, email_subject,
         email_from and email_message_id. Only once every report of a mail is handed on is the mail marked seen, or
         moved to move_to; a mail without a matching attachment is marked too. A crash in between sends that mail
-        again. feed.* come from name, provider, accuracy, code and documentation (docs/collectors.md).
+        again. With decrypt_openpgp every matching attachment is decrypted (its name kept), and a mail encrypted whole
+        (PGP/MIME) is decrypted before its attachments are looked for, with the secret keys of openpgp_secret_key (an
+        ASCII-armored export) unlocked by openpgp_passphrase; one that cannot be decrypted goes to the dump with the
+        reason and its mail is marked. feed.* come from name, provider, accuracy, code and documentation
+        (docs/collectors.md).
         """,
     FieldsWritten = ["custom.file_name", "custom.email_date", "custom.email_subject", "custom.email_from", "custom.email_message_id"],
     Examples = [
@@ -28,9 +33,10 @@ public sealed class MailAttachCollector : ICollector
     readonly MailAttachCollectorOptions _options;
     readonly Regex? _subject;
     readonly Regex _attachment;
+    readonly PgpDecryption? _decryption;
     readonly string _name;
 
-    /// <exception cref="ConfigurationException">No mail_host or mail_user, or a regular expression that does not compile.</exception>
+    /// <exception cref="ConfigurationException">No mail_host or mail_user, a regular expression that does not compile, or decrypt_openpgp without a usable openpgp_secret_key.</exception>
     public MailAttachCollector(MailAttachCollectorOptions options, ProgramContext context)
     {
         _name = context.Id is { Length: > 0 } id ? id : "mail-attach-collector";
@@ -38,6 +44,12 @@ public sealed class MailAttachCollector : ICollector
         _options = options;
         _subject = MailRun.Pattern(options.SubjectRegex, "subject_regex", _name);
         _attachment = MailRun.Pattern(options.AttachRegex, "attach_regex", _name) ?? new Regex("");
+        if (!options.DecryptOpenpgp) return;
+        if (options.OpenpgpSecretKey is not { Length: > 0 } key)
+            throw new ConfigurationException(options.GpgHome is { Length: > 0 } home
+                ? $"{_name}: gpg_home: GnuPG's key store is not read; export the key from it (`gpg --homedir {home} --export-secret-keys --armor KEYID > FILE`) and give --set openpgp_secret_key=FILE."
+                : $"{_name}: decrypt_openpgp needs openpgp_secret_key, an ASCII-armored file of the secret key (`gpg --export-secret-keys --armor KEYID > FILE`).");
+        _decryption = new PgpDecryption(key, options.OpenpgpPassphrase, _name);
     }
 
     public IAsyncEnumerable<CollectedReport> CollectAsync(ICollectorState state, CancellationToken cancellationToken) =>
@@ -46,12 +58,50 @@ public sealed class MailAttachCollector : ICollector
     async Task<List<MailPart>> Attachments(MimeMessage message, string origin, CancellationToken cancellationToken)
     {
         var parts = new List<MailPart>();
-        foreach (var attachment in message.Attachments.OfType<MimePart>())
+        IEnumerable<MimePart> attachments = message.Attachments.OfType<MimePart>();
+        if (_decryption is not null && message.Body is MultipartEncrypted { Count: 2 } encrypted && encrypted[1] is MimePart { Content: not null } sealedPart)
+        {
+            try
+            {
+                using var cipher = new MemoryStream();
+                await sealedPart.Content.DecodeToAsync(cipher, cancellationToken);
+                cipher.Position = 0;
+                using var clear = new MemoryStream();
+                _decryption.Decrypt(cipher, clear);
+                clear.Position = 0;
+                attachments = AttachmentsOf(await MimeEntity.LoadAsync(clear, cancellationToken));
+            }
+            catch (Exception ex) when (ex is InvalidDataException or FormatException)
+            {
+                return [new MailPart(MailReport.For(message), Stream.Null, $"{origin} (PGP/MIME)", new InvalidDataException($"cannot decrypt the mail: {ex.Message}", ex))];
+            }
+        }
+        foreach (var attachment in attachments)
         {
             if (attachment.FileName is not { Length: > 0 } name || !_attachment.IsMatch(name) || attachment.Content is null) continue;
             var content = TemporaryFile.Create("attachment");
             await attachment.Content.DecodeToAsync(content, cancellationToken);
             content.Position = 0;
+            if (_decryption is not null)
+            {
+                var clear = TemporaryFile.Create("decrypted");
+                try
+                {
+                    _decryption.Decrypt(content, clear);
+                    clear.Position = 0;
+                }
+                catch (InvalidDataException ex)
+                {
+                    await clear.DisposeAsync();
+                    parts.Add(new MailPart(MailReport.For(message, name), Stream.Null, $"{origin}, attachment {name}", new InvalidDataException($"cannot decrypt the attachment: {ex.Message}", ex)));
+                    continue;
+                }
+                finally
+                {
+                    await content.DisposeAsync();
+                }
+                content = clear;
+            }
             var members = _options.ExtractFiles ? ReportArchive.Extract(content, name, _ => true) : [new ArchiveMember(name, content)];
             foreach (var member in members)
             {
@@ -64,4 +114,12 @@ public sealed class MailAttachCollector : ICollector
         }
         return parts;
     }
+
+    // The attachments of a decrypted PGP/MIME body, at any depth.
+    static IEnumerable<MimePart> AttachmentsOf(MimeEntity entity) => entity switch
+    {
+        Multipart multipart => multipart.SelectMany(AttachmentsOf),
+        MimePart { IsAttachment: true } part => [part],
+        _ => [],
+    };
 }

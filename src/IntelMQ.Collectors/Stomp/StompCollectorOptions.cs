@@ -14,7 +14,7 @@ public sealed record StompCollectorOptions
     [Option("The STOMP destination to subscribe to, e.g. /exchange/my.example.org/*.*.*.* (n6 gives it).")]
     public string? Exchange { get; set; }
 
-    [Option("The virtual host to ask for (the CONNECT frame's host header); empty: none is sent and the broker takes its default. RabbitMQ (n6's broker) refuses a host header that names no virtual host of it.")]
+    [Option("The CONNECT frame's host header (RabbitMQ: the virtual host); empty: server, as IntelMQ's collector sends it and n6 expects. A plain RabbitMQ refuses a host that names none of its virtual hosts: give / there.")]
     public string? Vhost { get; set; }
 
     [Option("The heart-beat interval in milliseconds offered both ways; 0 for none. A broker silent for twice its interval is taken as gone.", Min = 0)]

@@ -32,7 +32,7 @@ public sealed class StompConnection : IAsyncDisposable
     public string Where { get; private init; } = "";
 
     /// <summary>Connects, with TLS unless <paramref name="tls"/> is null, and logs in (login and passcode unless null).</summary>
-    /// <param name="virtualHost">The host header (RabbitMQ's virtual host); null or empty: none, so the broker's default.</param>
+    /// <param name="virtualHost">The host header (RabbitMQ's virtual host); null or empty: <paramref name="host"/>, which STOMP 1.2 asks for.</param>
     /// <param name="heartBeat">The heart-beat interval offered both ways; zero for none.</param>
     /// <exception cref="TransientException">The broker cannot be reached, or went away.</exception>
     /// <exception cref="IOException">TLS failed, or the broker refused the login (an ERROR frame).</exception>
@@ -73,7 +73,7 @@ public sealed class StompConnection : IAsyncDisposable
         {
             var ms = ((long)heartBeat.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
             var headers = new List<(string, string)> { ("accept-version", "1.2"), ("heart-beat", $"{ms},{ms}") };
-            if (virtualHost is { Length: > 0 }) headers.Add(("host", virtualHost));
+            headers.Add(("host", virtualHost is { Length: > 0 } ? virtualHost : host));
             if (login is not null) headers.Add(("login", login));
             if (passcode is not null) headers.Add(("passcode", passcode));
             await connection.SendAsync("CONNECT", headers, cancellationToken);

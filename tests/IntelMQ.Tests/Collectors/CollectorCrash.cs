@@ -32,13 +32,15 @@ public sealed class CollectorCrash(IntelMQCommand intelmq, string[] collector) :
     }
 
     /// <summary>Delivers a message, waits until the daemon fails to hand it on, kills it, brings the output back and starts the collector again.</summary>
-    public async Task KillWhileHandingOnAsync(Func<Task> deliver, CancellationToken ct)
+    /// <param name="killed">Runs once the daemon is dead and before it starts again: to see what it left behind.</param>
+    public async Task KillWhileHandingOnAsync(Func<Task> deliver, CancellationToken ct, Func<Task>? killed = null)
     {
         await deliver();
         await Eventually.WaitForAsync("the collector retrying to hand on", () => Log.Contains("cannot hand", StringComparison.Ordinal), ct);
         _daemon!.Kill(); // SIGKILL
         await _daemon.WaitForExitAsync(ct);
         _daemon.Dispose();
+        if (killed is not null) await killed();
         _output = RedisServer.StartOn(_port).Required();
         _daemon = Start();
     }

@@ -6,6 +6,17 @@ namespace IntelMQ.Tests.Collectors;
 /// <summary>The collector configurations of IntelMQ's feed list (shared/data/intelmq/feeds.yaml), read as `intelmq run --config` reads a file.</summary>
 public static class IntelMQFeeds
 {
+    /// <summary>The collector modules the feed list names, each once.</summary>
+    public static List<string> CollectorModules()
+    {
+        var yaml = new YamlStream();
+        using (var reader = File.OpenText(Path.Combine(Paths.Shared, "data", "intelmq", "feeds.yaml"))) yaml.Load(reader);
+        return [.. ((YamlMappingNode)yaml.Documents[0].RootNode["providers"]).Children.Values
+            .SelectMany(feeds => ((YamlMappingNode)feeds).Children.Values)
+            .Select(definition => definition["bots"]["collector"]["module"].ToString())
+            .Distinct().Order(StringComparer.Ordinal)];
+    }
+
     public static List<(string Feed, Dictionary<string, object?> Parameters)> Collectors(string module)
     {
         var yaml = new YamlStream();

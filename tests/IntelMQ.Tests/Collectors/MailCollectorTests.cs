@@ -7,6 +7,13 @@ using IntelMQ.Runtime;
 using IntelMQ.Runtime.Channels;
 using Microsoft.AspNetCore.Http;
 using MimeKit;
+using MimeKit.Cryptography;
+using Org.BouncyCastle.Bcpg;
+using Org.BouncyCastle.Bcpg.OpenPgp;
+using Org.BouncyCastle.Crypto.Generators;
+using Org.BouncyCastle.Crypto.Parameters;
+using Org.BouncyCastle.Math;
+using Org.BouncyCastle.Security;
 
 namespace IntelMQ.Tests.Collectors;
 
@@ -195,6 +202,95 @@ public sealed class MailCollectorTests : IAsyncLifetime
         Assert.Equal(["ip\n192.0.2.1\n192.0.2.2\n", "ip\n192.0.2.3\n"], Reports().Select(r => (string)r["event.original"]!));
         Assert.All(Reports(), r => Assert.Equal("report.csv", r["custom.file_name"]));
         Assert.Empty(await Server.UnreadAsync(Token));
+    }
+
+    [Fact]
+    public async Task An_encrypted_attachment_arrives_decrypted_and_one_that_cannot_be_decrypted_is_dumped_with_the_reason_and_its_mail_marked()
+    {
+        var (keyFile, key) = PgpSecretKeyFile("test");
+        await Server.AppendAsync(Mail("a@example.org", "encrypted", "", ("report.csv.gpg", Encrypt(key, "ip\n192.0.2.1\n", armor: false))), Token);
+        await Server.AppendAsync(Mail("a@example.org", "armored", "", ("report.csv.asc.gpg", Encrypt(key, "ip\n192.0.2.2\n", armor: true))), Token);
+        await Server.AppendAsync(Mail("a@example.org", "not encrypted", "", ("plain.csv.gpg", "ip\n192.0.2.9\n"u8.ToArray())), Token);
+        var options = Attach() with { AttachRegex = @"\.gpg$", ExtractFiles = false, DecryptOpenpgp = true, OpenpgpSecretKey = keyFile, OpenpgpPassphrase = new Secret("test") };
+
+        var summary = await CollectAsync("intelmq.bots.collectors.mail.collector_mail_attach", options);
+
+        Assert.Equal((2L, 1L), (summary.Events, summary.Dumped));
+        Assert.Equal([("ip\n192.0.2.1\n", "report.csv.gpg"), ("ip\n192.0.2.2\n", "report.csv.asc.gpg")],
+            Reports().Select(r => ((string)r["event.original"]!, (string)r["custom.file_name"]!)).Order());
+        Assert.Contains("plain.csv.gpg", File.ReadAllText(DumpPath));
+        Assert.Contains("cannot decrypt the attachment", File.ReadAllText(DumpPath));
+        Assert.Empty(await Server.UnreadAsync(Token));
+    }
+
+    [Fact]
+    public async Task A_mail_encrypted_whole_with_PGP_MIME_is_decrypted_before_its_attachments_are_looked_for()
+    {
+        var (keyFile, key) = PgpSecretKeyFile("test");
+        var inner = new BodyBuilder { TextBody = "the report is attached" };
+        inner.Attachments.Add("report.csv", "ip\n192.0.2.3\n"u8.ToArray(), new ContentType("application", "octet-stream"));
+        using var clear = new MemoryStream();
+        await inner.ToMessageBody().WriteToAsync(clear, Token);
+        var encrypted = new MultipartEncrypted();
+        encrypted.ContentType.Parameters["protocol"] = "application/pgp-encrypted";
+        encrypted.Add(new ApplicationPgpEncrypted());
+        encrypted.Add(new MimePart("application", "octet-stream") { Content = new MimeContent(new MemoryStream(Encrypt(key, Encoding.UTF8.GetString(clear.ToArray()), armor: true))), FileName = "encrypted.asc" });
+        var message = Mail("a@example.org", "PGP/MIME", "");
+        message.Body = encrypted;
+        await Server.AppendAsync(message, Token);
+
+        var summary = await CollectAsync("mail-attach-collector", Attach() with { AttachRegex = "csv", DecryptOpenpgp = true, OpenpgpSecretKey = keyFile, OpenpgpPassphrase = new Secret("test") });
+
+        Assert.True(summary.Events == 1, $"{summary.Events} reports, {summary.Dumped} dumped: {(File.Exists(DumpPath) ? File.ReadAllText(DumpPath) : "")} {_log}");
+        var report = Assert.Single(Reports());
+        Assert.Equal(("ip\n192.0.2.3\n", "report.csv"), (report["event.original"], report["custom.file_name"]));
+        Assert.Empty(await Server.UnreadAsync(Token));
+    }
+
+    [Fact]
+    public void Decryption_with_a_wrong_passphrase_or_only_IntelMQs_gpg_home_is_refused_at_start_saying_what_to_give()
+    {
+        var (keyFile, _) = PgpSecretKeyFile("test");
+        var program = Programs.Catalog.Resolve("mail-attach-collector");
+
+        var wrong = Assert.Throws<ConfigurationException>(() => program.Create(Attach() with { DecryptOpenpgp = true, OpenpgpSecretKey = keyFile, OpenpgpPassphrase = new Secret("WRONG") }, ProgramContext.Default));
+        var home = Assert.Throws<ConfigurationException>(() => program.Create(Attach() with { DecryptOpenpgp = true, GpgHome = "/var/lib/intelmq/.gnupg" }, ProgramContext.Default));
+
+        Assert.Contains("openpgp_passphrase does not unlock", wrong.Message);
+        Assert.Contains("gpg --homedir /var/lib/intelmq/.gnupg --export-secret-keys --armor", home.Message);
+    }
+
+    /// <summary>A new RSA key whose secret part is written ASCII-armored, as `gpg --export-secret-keys --armor` writes it.</summary>
+    (string Path, PgpPublicKey Key) PgpSecretKeyFile(string passphrase)
+    {
+        var generator = new RsaKeyPairGenerator();
+        generator.Init(new RsaKeyGenerationParameters(BigInteger.ValueOf(0x10001), new SecureRandom(), 2048, 12));
+        var pair = new PgpKeyPair(PublicKeyAlgorithmTag.RsaGeneral, generator.GenerateKeyPair(), DateTime.UtcNow);
+        var ring = new PgpKeyRingGenerator(PgpSignature.PositiveCertification, pair, "CERT <cert@example.org>", SymmetricKeyAlgorithmTag.Aes256,
+            passphrase.ToCharArray(), true, null, null, new SecureRandom()).GenerateSecretKeyRing();
+        var path = System.IO.Path.Combine(_dir, $"secret-{Guid.NewGuid():N}.asc");
+        using (var file = File.Create(path))
+        using (var armored = new ArmoredOutputStream(file))
+            ring.Encode(armored);
+        return (path, pair.PublicKey);
+    }
+
+    static byte[] Encrypt(PgpPublicKey key, string text, bool armor)
+    {
+        var output = new MemoryStream();
+        // A closed MemoryStream still gives its bytes.
+        using (Stream target = armor ? new ArmoredOutputStream(output) : output)
+        {
+            var generator = new PgpEncryptedDataGenerator(SymmetricKeyAlgorithmTag.Aes256, true, new SecureRandom());
+            generator.AddMethod(key);
+            var bytes = Encoding.UTF8.GetBytes(text);
+            using var encrypted = generator.Open(target, new byte[1 << 12]);
+            var compressor = new PgpCompressedDataGenerator(CompressionAlgorithmTag.Zip);
+            using (var compressed = compressor.Open(encrypted))
+            using (var literal = new PgpLiteralDataGenerator().Open(compressed, PgpLiteralData.Binary, "report.csv", bytes.Length, DateTime.UtcNow))
+                literal.Write(bytes);
+        }
+        return output.ToArray();
     }
 
     [Fact]

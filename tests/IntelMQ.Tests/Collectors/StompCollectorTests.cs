@@ -144,6 +144,25 @@ public sealed class StompCollectorTests : IDisposable
     }
 
     [Fact]
+    public async Task The_CONNECT_frame_names_the_server_as_its_host_as_IntelMQs_collector_does_unless_vhost_is_given()
+    {
+        await using var server = new StompServer();
+        var options = new StompCollectorOptions
+        {
+            Server = "127.0.0.1", Port = server.Port, Exchange = Exchange, Ssl = false, AuthBySslClientCertificate = false, Password = new("guest"), Heartbeat = 0,
+        };
+        foreach (var given in (StompCollectorOptions[])[options, options with { Vhost = "/" }])
+        {
+            server.Publish("hello");
+            await using var reports = new StompCollector(given, ProgramContext.Default).CollectAsync(new NoState(), Token).GetAsyncEnumerator(Token);
+            Assert.True(await reports.MoveNextAsync());
+            await reports.Current.Commit!(Token);
+        }
+
+        Assert.Equal([("1.2", "127.0.0.1"), ("1.2", "/")], server.Connects.Select(c => (c["accept-version"], c["host"])));
+    }
+
+    [Fact]
     public void IntelMQ_n6_feed_configuration_binds()
     {
         var program = Programs.Catalog.Resolve("intelmq.bots.collectors.stomp.collector");
@@ -165,7 +184,7 @@ public sealed class StompCollectorTests : IDisposable
         var queue = $"/queue/intelmq-test-{Guid.NewGuid():N}";
         var options = new StompCollectorOptions
         {
-            Server = host, Port = port, Exchange = queue, Ssl = false, AuthBySslClientCertificate = false, Password = new("guest"), Heartbeat = 2000,
+            Server = host, Port = port, Exchange = queue, Ssl = false, AuthBySslClientCertificate = false, Password = new("guest"), Heartbeat = 2000, Vhost = "/",
         };
         var collector = new StompCollector(options, ProgramContext.Default);
         // Subscribing first makes the queue exist before anything is sent to it.

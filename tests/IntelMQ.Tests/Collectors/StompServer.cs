@@ -33,6 +33,9 @@ public sealed class StompServer : IAsyncDisposable
     /// <summary>The ids of the messages acknowledged, in order.</summary>
     public List<string> Acked { get; } = [];
 
+    /// <summary>The headers of every CONNECT frame, in order.</summary>
+    public List<Dictionary<string, string>> Connects { get; } = [];
+
     /// <summary>The subscriptions' headers, one dictionary per SUBSCRIBE.</summary>
     public List<Dictionary<string, string>> Subscriptions { get; } = [];
 
@@ -83,6 +86,7 @@ public sealed class StompServer : IAsyncDisposable
             var reader = new FrameReader(stream);
             var connect = await reader.ReadAsync(_stop.Token);
             if (connect is null) return;
+            lock (Connects) Connects.Add(connect.Value.Headers);
             if (_certificate is null && (connect.Value.Headers.GetValueOrDefault("login") != Login || connect.Value.Headers.GetValueOrDefault("passcode") != Passcode))
             {
                 await WriteAsync(stream, "ERROR\nmessage:Access refused for user\n\n\0");

@@ -5,6 +5,8 @@ using IntelMQ.Collectors;
 using IntelMQ.Core;
 using IntelMQ.Runtime;
 using IntelMQ.Runtime.Channels;
+using IntelMQ.Runtime.Observability;
+using Microsoft.Extensions.Logging;
 
 namespace IntelMQ.Tests.Runtime;
 
@@ -221,6 +223,24 @@ public sealed class CollectorHostTests : IDisposable
         var options = Scripted(new ScriptedCollectorOptions((_, _) => throw new TransientException("feed server down")));
         var error = await Assert.ThrowsAsync<ChannelUnavailableException>(() => RunAsync(options));
         Assert.Contains("feed server down", error.Message);
+    }
+
+    [Theory]
+    [InlineData(LogLevel.Information, false)]
+    [InlineData(LogLevel.Debug, true)]
+    public async Task An_unexpected_failure_of_a_one_shot_run_is_one_line_and_status_1_with_the_stack_trace_only_at_debug(LogLevel level, bool traced)
+    {
+        var programLog = new StringWriter();
+        using var logs = ProgramLog.Create("scripted-collector", "files", level, LogFormat.Text, programLog);
+        var options = Scripted(new ScriptedCollectorOptions((_, _) => throw new InvalidOperationException("a collector bug")));
+        options = options with { Context = options.Context with { Log = logs.CreateLogger("scripted-collector") } };
+
+        var summary = await RunAsync(options);
+
+        Assert.Equal((1, true), (summary.ExitCode, summary.Failed));
+        var line = Assert.Single(_log.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("files: the collector failed: a collector bug (InvalidOperationException)", line);
+        Assert.Equal(traced, programLog.ToString().Contains("at IntelMQ.Tests.Runtime.CollectorHostTests", StringComparison.Ordinal));
     }
 
     [Theory]
