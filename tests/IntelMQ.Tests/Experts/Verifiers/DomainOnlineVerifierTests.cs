@@ -191,6 +191,18 @@ public sealed class DomainOnlineVerifierTests : IDisposable
     }
 
     [Fact]
+    public async Task Requests_to_one_host_within_the_interval_wait_for_their_turn_and_are_checked()
+    {
+        await using var web = await LocalHttpServer.StartAsync((_, _) => Task.CompletedTask);
+        using var verifier = Verifier(new() { HttpCheck = true, Timeout = 5, PerHostInterval = 0.2 });
+
+        var events = await Task.WhenAll(Enumerable.Range(0, 3).Select(i => Process(verifier, ("source.url.full", $"http://web.example:{web.Address.Port}/{i}"))));
+
+        Assert.All(events, ev => Assert.Equal("online", ev["custom.verification.domain.result"]));
+        Assert.Equal(3, web.Requests.Count);
+    }
+
+    [Fact]
     public async Task No_more_than_max_concurrency_checks_run_at_once()
     {
         int running = 0, most = 0;
