@@ -29,19 +29,20 @@ static class MessageHash
         using var message = JsonDocument.Parse(scratch.Json.WrittenMemory);
         var chosen = scratch.Chosen;
         chosen.Clear();
+        // JsonProperty.Name makes a new string each time it is read: read once per field, not in every comparison.
         foreach (var field in message.RootElement.EnumerateObject())
-            if (field.Name is not (Observation or ExternalId) && fields.Contains(field.Name) == whitelist) chosen.Add(field);
+            if (field.Name is var name && name is not (Observation or ExternalId) && fields.Contains(name) == whitelist) chosen.Add((name, field.Value));
         chosen.Sort(ByName);
         // The preimage is hashed in one piece: the same digest as hashing its parts one after the other.
         var preimage = scratch.Preimage;
         preimage.ResetWrittenCount();
         var text = scratch.Text;
-        foreach (var field in chosen)
+        foreach (var (name, value) in chosen)
         {
-            Append(preimage, field.Name);
+            Append(preimage, name);
             preimage.Write([Separator]);
             text.Clear();
-            Repr(field.Value, text);
+            Repr(value, text);
             foreach (var part in text.GetChunks()) Append(preimage, part.Span);
             preimage.Write([Separator]);
         }
@@ -57,7 +58,7 @@ static class MessageHash
         buffer.Advance(Encoding.UTF8.GetBytes(text, span));
     }
 
-    static readonly Comparison<JsonProperty> ByName = (a, b) => string.CompareOrdinal(a.Name, b.Name);
+    static readonly Comparison<(string Name, JsonElement Value)> ByName = (a, b) => string.CompareOrdinal(a.Name, b.Name);
 
     [ThreadStatic] static Scratch? _scratch;
 
@@ -66,7 +67,7 @@ static class MessageHash
     {
         public readonly ArrayBufferWriter<byte> Json = new(1024), Preimage = new(1024);
         public readonly Utf8JsonWriter Writer = new(Stream.Null);
-        public readonly List<JsonProperty> Chosen = [];
+        public readonly List<(string Name, JsonElement Value)> Chosen = [];
         public readonly StringBuilder Text = new();
     }
 

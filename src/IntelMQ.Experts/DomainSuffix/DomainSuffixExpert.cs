@@ -25,7 +25,8 @@ public sealed class DomainSuffixExpert : IExpert, ISelfTest
     static readonly string[] Sides = ["source", "destination"];
 
     readonly PublicSuffixList _list;
-    readonly string _field;
+    // Each side's field to read and field to write, made once rather than concatenated for every event.
+    readonly (string Name, string Suffix)[] _sides;
     readonly bool _overwrite;
     readonly string _path;
     readonly TimeProvider _clock;
@@ -36,20 +37,21 @@ public sealed class DomainSuffixExpert : IExpert, ISelfTest
         _clock = context.Clock;
         _list = PublicSuffixList.Parse(TextFile.ReadLines("domain-suffix-expert", "suffix_file", path), path!);
         _path = path!;
-        _field = options.Field switch
+        var field = options.Field switch
         {
             "fqdn" => ".domain",
             "reverse_dns" => ".reverse_dns",
             _ => throw new ConfigurationException($"domain-suffix-expert: option 'field' is '{options.Field}'; give fqdn or reverse_dns."),
         };
+        _sides = [.. Sides.Select(side => (side + field, side + ".top_level_domain"))];
         _overwrite = options.Overwrite;
     }
 
     public void Process(Event ev, IEmitter output)
     {
-        foreach (var side in Sides)
-            if (ev[side + _field] is string name && _list.SuffixOf(name) is { } suffix)
-                ev.TryAdd(side + ".top_level_domain", suffix, _overwrite);
+        foreach (var side in _sides)
+            if (ev[side.Name] is string name && _list.SuffixOf(name) is { } suffix)
+                ev.TryAdd(side.Suffix, suffix, _overwrite);
         output.Emit(ev);
     }
 

@@ -44,18 +44,25 @@ public sealed class PublicSuffixList
     {
         var ascii = ToAscii(name.TrimEnd('.'));
         if (ascii is null) return null;
-        var labels = ascii.Split('.');
-        // From the longest candidate to the shortest, so the first match is the prevailing rule; an exception is always
-        // longer than the wildcard it cuts out, so it is met first.
-        for (var i = 0; i < labels.Length; i++)
+        var rules = _rules.GetAlternateLookup<ReadOnlySpan<char>>();
+        var wildcards = _wildcards.GetAlternateLookup<ReadOnlySpan<char>>();
+        var exceptions = _exceptions.GetAlternateLookup<ReadOnlySpan<char>>();
+        // From the longest candidate (the whole name) to the shortest (its last label), so the first match is the
+        // prevailing rule; an exception is always longer than the wildcard it cuts out, so it is met first. Candidates
+        // are looked up as spans of the name: only the answer becomes a string.
+        var (start, previous) = (0, -1);
+        while (true)
         {
-            var candidate = i == 0 ? ascii : string.Join('.', labels, i, labels.Length - i);
-            if (_exceptions.Contains(candidate)) return i + 1 < labels.Length ? string.Join('.', labels, i + 1, labels.Length - i - 1) : candidate;
-            if (_rules.Contains(candidate)) return candidate;
-            if (i > 0 && _wildcards.Contains(candidate)) return string.Join('.', labels, i - 1, labels.Length - i + 1);
+            var candidate = ascii.AsSpan(start);
+            var next = ascii.IndexOf('.', start);
+            if (exceptions.Contains(candidate)) return next >= 0 ? ascii[(next + 1)..] : ascii[start..];
+            if (rules.Contains(candidate)) return ascii[start..];
+            if (previous >= 0 && wildcards.Contains(candidate)) return ascii[previous..];
+            if (next < 0) break;
+            (previous, start) = (start, next + 1);
         }
         // No rule: the default rule '*' makes the last label the suffix.
-        return labels[^1];
+        return ascii[(ascii.LastIndexOf('.') + 1)..];
     }
 
     /// <summary>The registered domain: the public suffix and one label more (<c>example.co.uk</c>), or null when the name is a suffix itself.</summary>

@@ -23,7 +23,8 @@ namespace IntelMQ.Experts.Url;
     Examples = ["intelmq run url-expert --set overwrite=true < events.jsonl"])]
 public sealed class UrlExpert : IExpert
 {
-    static readonly string[] Sides = ["source", "destination"];
+    // Each side's paths made once, not concatenated again for every event.
+    static readonly Side[] Sides = [new("source"), new("destination")];
     static readonly Dictionary<string, int> DefaultPorts = new(StringComparer.OrdinalIgnoreCase)
     {
         ["http"] = 80, ["https"] = 443, ["ftp"] = 21, ["ssh"] = 22, ["telnet"] = 23, ["smtp"] = 25, ["ws"] = 80, ["wss"] = 443,
@@ -41,20 +42,20 @@ public sealed class UrlExpert : IExpert
     public void Process(Event ev, IEmitter output)
     {
         foreach (var side in Sides)
-            if (ev[side + ".url.full"] is string url && Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Host.Length > 0)
+            if (ev[side.Url] is string url && Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Host.Length > 0)
                 Split(ev, side, uri);
         output.Emit(ev);
     }
 
-    void Split(Event ev, string side, Uri uri)
+    void Split(Event ev, Side side, Uri uri)
     {
         if (uri.HostNameType is UriHostNameType.IPv4 or UriHostNameType.IPv6)
-            Fill(ev, side + ".ip", IPAddress.Parse(uri.DnsSafeHost).ToString(), _overwrite);
+            Fill(ev, side.Ip, IPAddress.Parse(uri.DnsSafeHost).ToString(), _overwrite);
         else
-            Fill(ev, side + ".domain", uri.IdnHost, _overwrite);
-        if (uri.Port > 0) Fill(ev, side + ".port", (long)uri.Port, _overwrite);
-        if (uri.AbsolutePath.Length > 0) Fill(ev, side + ".url.path", uri.AbsolutePath, _overwrite);
-        if (uri.UserInfo.Length > 0) Fill(ev, side + ".user.name", Uri.UnescapeDataString(uri.UserInfo.Split(':')[0]), _overwrite);
+            Fill(ev, side.Domain, uri.IdnHost, _overwrite);
+        if (uri.Port > 0) Fill(ev, side.Port, (long)uri.Port, _overwrite);
+        if (uri.AbsolutePath.Length > 0) Fill(ev, side.Path, uri.AbsolutePath, _overwrite);
+        if (uri.UserInfo.Length > 0) Fill(ev, side.User, Uri.UnescapeDataString(uri.UserInfo.Split(':')[0]), _overwrite);
         Fill(ev, "network.protocol", uri.Scheme.ToLowerInvariant(), overwrite: false);
         if (DefaultPorts.ContainsKey(uri.Scheme)) Fill(ev, "network.transport", "tcp", overwrite: false);
     }
@@ -62,5 +63,15 @@ public sealed class UrlExpert : IExpert
     void Fill(Event ev, string path, object value, bool overwrite)
     {
         if (!_skip.Contains(path)) ev.TryAdd(path, value, overwrite);
+    }
+
+    sealed class Side(string name)
+    {
+        public string Url { get; } = name + ".url.full";
+        public string Ip { get; } = name + ".ip";
+        public string Domain { get; } = name + ".domain";
+        public string Port { get; } = name + ".port";
+        public string Path { get; } = name + ".url.path";
+        public string User { get; } = name + ".user.name";
     }
 }
