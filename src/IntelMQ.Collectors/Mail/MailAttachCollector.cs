@@ -59,6 +59,7 @@ public sealed class MailAttachCollector : ICollector
     {
         var parts = new List<MailPart>();
         IEnumerable<MimePart> attachments = message.Attachments.OfType<MimePart>();
+        var decrypt = _decryption;
         if (_decryption is not null && message.Body is MultipartEncrypted { Count: 2 } encrypted && encrypted[1] is MimePart { Content: not null } sealedPart)
         {
             try
@@ -70,6 +71,8 @@ public sealed class MailAttachCollector : ICollector
                 _decryption.Decrypt(cipher, clear);
                 clear.Position = 0;
                 attachments = AttachmentsOf(await MimeEntity.LoadAsync(clear, cancellationToken));
+                // What the encrypted mail held is clear now: its attachments are taken as they are.
+                decrypt = null;
             }
             catch (Exception ex) when (ex is InvalidDataException or FormatException)
             {
@@ -82,12 +85,12 @@ public sealed class MailAttachCollector : ICollector
             var content = TemporaryFile.Create("attachment");
             await attachment.Content.DecodeToAsync(content, cancellationToken);
             content.Position = 0;
-            if (_decryption is not null)
+            if (decrypt is not null)
             {
                 var clear = TemporaryFile.Create("decrypted");
                 try
                 {
-                    _decryption.Decrypt(content, clear);
+                    decrypt.Decrypt(content, clear);
                     clear.Position = 0;
                 }
                 catch (InvalidDataException ex)
