@@ -8,9 +8,9 @@ namespace IntelMQ.Tests.Channels;
 /// <summary>
 /// A private rabbitmq-server for one test class: its own temporary directory, node name and free ports (AMQP,
 /// distribution, epmd), stopped with rabbitmqctl and, failing that, killed by process id. When rabbitmq-server is not
-/// installed, <see cref="Unavailable"/> says so and the tests skip.
+/// installed, <see cref="Unavailable"/> says so and the tests skip. <see cref="RabbitMQStompServer"/> also speaks STOMP.
 /// </summary>
-public sealed class RabbitMQServer : IAsyncLifetime
+public class RabbitMQServer : IAsyncLifetime
 {
     const string Bin = "/usr/lib/rabbitmq/bin";
     static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
@@ -18,10 +18,19 @@ public sealed class RabbitMQServer : IAsyncLifetime
     readonly string _directory = Directory.CreateTempSubdirectory("intelmq-rabbitmq-").FullName;
     readonly Queue<string> _outputTail = new();
     Process? _server;
+    readonly bool _stomp;
     int _distributionPort, _epmdPort;
+
+    public RabbitMQServer() : this(stomp: false) { }
+
+    /// <param name="stomp">Also enable rabbitmq_stomp, listening on <see cref="StompPort"/>.</param>
+    protected RabbitMQServer(bool stomp) => _stomp = stomp;
 
     /// <summary>The AMQP port on 127.0.0.1 (user guest, password guest).</summary>
     public int Port { get; private set; }
+
+    /// <summary>The STOMP port on 127.0.0.1 (guest/guest, virtual host /), when enabled.</summary>
+    public int StompPort { get; private set; }
 
     /// <summary>Why there is no server (the tests skip with this reason), or null.</summary>
     public string? Unavailable { get; private set; }
@@ -35,13 +44,14 @@ public sealed class RabbitMQServer : IAsyncLifetime
             Unavailable = $"rabbitmq-server is not installed ({Bin}/rabbitmq-server); apt-get install rabbitmq-server to run the AMQP tests.";
             return;
         }
-        File.WriteAllText(Path.Combine(_directory, "plugins"), "[].");
+        File.WriteAllText(Path.Combine(_directory, "plugins"), _stomp ? "[rabbitmq_stomp]." : "[].");
         // A port taken between choosing and binding makes the node exit at once: try again with other ports.
         for (var attempt = 1; ; attempt++)
         {
             lock (_outputTail) _outputTail.Clear();
-            var ports = FreePorts(3);
-            (Port, _distributionPort, _epmdPort) = (ports[0], ports[1], ports[2]);
+            var ports = FreePorts(4);
+            (Port, _distributionPort, _epmdPort, StompPort) = (ports[0], ports[1], ports[2], ports[3]);
+            if (_stomp) File.WriteAllText(Path.Combine(_directory, "rabbitmq.conf"), $"stomp.listeners.tcp.1 = 127.0.0.1:{StompPort}\n");
             _server = Start(Path.Combine(Bin, "rabbitmq-server"));
             if (await WaitUntilReadyAsync()) return;
             var output = Tail();

@@ -9,7 +9,7 @@ using IntelMQ.Runtime.Channels;
 
 namespace IntelMQ.Tests.Collectors;
 
-/// <summary>The STOMP collector against a STOMP broker in the test (TLS with a client certificate), and against a real one when INTELMQ_TEST_STOMP names it.</summary>
+/// <summary>The STOMP collector against a STOMP broker in the test (TLS with a client certificate); StompBrokerTests run it against RabbitMQ.</summary>
 public sealed class StompCollectorTests : IDisposable
 {
     const string Exchange = "/exchange/test.example/*.*.*.*";
@@ -26,7 +26,7 @@ public sealed class StompCollectorTests : IDisposable
 
     static CancellationToken Token => TestContext.Current.CancellationToken;
 
-    sealed class NoState : ICollectorState
+    internal sealed class NoState : ICollectorState
     {
         public string? Get(string key) => null;
     }
@@ -37,7 +37,7 @@ public sealed class StompCollectorTests : IDisposable
         SslCaCertificate = _certificates.AuthorityPem, SslClientCertificate = _certificates.ClientPem,
     };
 
-    static string Text(CollectedReport report)
+    internal static string Text(CollectedReport report)
     {
         using var reader = new StreamReader(report.Body, leaveOpen: true);
         return reader.ReadToEnd();
@@ -173,49 +173,5 @@ public sealed class StompCollectorTests : IDisposable
 
         Assert.Equal(("n6stream-new.cert.pl", 61614, false), (options.Server, options.Port, options.AuthBySslClientCertificate));
         Assert.IsType<StompCollector>(program.Create(options, ProgramContext.Default));
-    }
-
-    [Fact]
-    public async Task A_real_broker_redelivers_what_was_not_acknowledged()
-    {
-        var broker = Environment.GetEnvironmentVariable("INTELMQ_TEST_STOMP");
-        Assert.SkipWhen(string.IsNullOrEmpty(broker), "set INTELMQ_TEST_STOMP=HOST:PORT of a STOMP broker without TLS that takes guest/guest (e.g. RabbitMQ with rabbitmq_stomp) to run this test");
-        var (host, port) = (broker![..broker.LastIndexOf(':')], int.Parse(broker[(broker.LastIndexOf(':') + 1)..], CultureInfo.InvariantCulture));
-        var queue = $"/queue/intelmq-test-{Guid.NewGuid():N}";
-        var options = new StompCollectorOptions
-        {
-            Server = host, Port = port, Exchange = queue, Ssl = false, AuthBySslClientCertificate = false, Password = new("guest"), Heartbeat = 2000, Vhost = "/",
-        };
-        var collector = new StompCollector(options, ProgramContext.Default);
-        // Subscribing first makes the queue exist before anything is sent to it.
-        await using (var first = collector.CollectAsync(new NoState(), Token).GetAsyncEnumerator(Token))
-        {
-            var receiving = first.MoveNextAsync().AsTask();
-            await SendAsync(host, port, queue, "one", "two");
-            Assert.True(await receiving);
-            Assert.Equal("one", Text(first.Current));
-        }
-        await using var second = collector.CollectAsync(new NoState(), Token).GetAsyncEnumerator(Token);
-        Assert.True(await second.MoveNextAsync());
-        Assert.Equal("one", Text(second.Current));
-        await second.Current.Commit!(Token);
-        Assert.True(await second.MoveNextAsync());
-        Assert.Equal("two", Text(second.Current));
-        await second.Current.Commit!(Token);
-    }
-
-    /// <summary>Sends messages to a destination with plain STOMP frames, waiting for the broker's receipt of the last.</summary>
-    static async Task SendAsync(string host, int port, string destination, params string[] bodies)
-    {
-        using var tcp = new TcpClient();
-        await tcp.ConnectAsync(host, port, Token);
-        var stream = tcp.GetStream();
-        var frames = new StringBuilder($"CONNECT\naccept-version:1.2\nlogin:guest\npasscode:guest\n\n\0");
-        foreach (var body in bodies) frames.Append($"SEND\ndestination:{destination}\ncontent-type:text/plain\n\n{body}\0");
-        frames.Append("DISCONNECT\nreceipt:done\n\n\0");
-        await stream.WriteAsync(Encoding.UTF8.GetBytes(frames.ToString()), Token);
-        using var reader = new StreamReader(stream);
-        var answer = await reader.ReadToEndAsync(Token);
-        Assert.Contains("RECEIPT", answer);
     }
 }
