@@ -160,6 +160,27 @@ public sealed class EventDbTests : IClassFixture<PostgresServer>
     }
 
     [Fact]
+    public async Task A_lost_connection_is_a_transient_failure_and_the_batch_goes_in_once_the_server_is_back()
+    {
+        using var output = Output();
+        Assert.All(await Write(output, [NewEvent(0)]), r => Assert.Equal(WriteResult.Written, r));
+
+        _server.Stop();
+        try
+        {
+            await Assert.ThrowsAsync<TransientException>(() => Write(output, [NewEvent(1), NewEvent(2)]));
+            await Assert.ThrowsAsync<TransientException>(() => Write(output, [NewEvent(1), NewEvent(2)]));
+        }
+        finally
+        {
+            _server.Start();
+        }
+
+        Assert.All(await Write(output, [NewEvent(1), NewEvent(2)]), r => Assert.Equal(WriteResult.Written, r));
+        Assert.Equal(3, Scalar("SELECT count(*) FROM eventdb.event"));
+    }
+
+    [Fact]
     public async Task The_output_creates_this_months_and_the_next_months_partition_and_one_for_each_month_a_batch_spans()
     {
         using var output = Output(new DateTimeOffset(2025, 3, 10, 0, 0, 0, TimeSpan.Zero));
