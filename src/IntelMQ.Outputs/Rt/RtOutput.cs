@@ -34,11 +34,23 @@ public sealed partial class RtOutput : IOutput, IHealthCheck, IDisposable
     const string Program = "rt-output";
     const int Remembered = 10_000;
 
+    static readonly Dictionary<string, string> IntelMQCustomFields = new(StringComparer.Ordinal)
+    {
+        ["classification.taxonomy"] = "Classification",
+        ["classification.type"] = "Incident Type",
+        ["event_description.text"] = "Description",
+        ["extra.incident.importance"] = "Importance",
+        ["extra.incident.severity"] = "Incident Severity",
+        ["extra.organization.name"] = "Customer",
+        ["source.ip"] = "IP",
+    };
+
     readonly RtOutputOptions _options;
     readonly Uri _base;
     readonly HttpClient _http;
     readonly ILogger _log;
     readonly string[] _investigationFields;
+    readonly IReadOnlyDictionary<string, string> _customFields;
     readonly Dictionary<string, Progress> _progress = new(StringComparer.Ordinal);
     bool _loggedIn;
 
@@ -57,7 +69,8 @@ public sealed partial class RtOutput : IOutput, IHealthCheck, IDisposable
             throw new ConfigurationException($"{Program}: option 'rt_uri' is '{options.RtUri}'; give RT's REST 1.0 URL, e.g. https://rt.example.org/REST/1.0/.");
         _base = uri;
         if (options.Queue.Length == 0) throw new ConfigurationException($"{Program}: option 'queue' is empty; name the RT queue, e.g. Incidents.");
-        foreach (var field in options.CfMapping.Keys)
+        _customFields = options.CfMapping ?? IntelMQCustomFields;
+        foreach (var field in _customFields.Keys)
             if (IntelMQFields.Path(field) is null) throw new ConfigurationException($"{Program}: option 'cf_mapping': '{field}' is neither an IntelMQ nor an IDF field name.");
         _investigationFields = options.InvestigationFields.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         _http = OutputHttp.Create(Program, options.VerifyCert, "", options.HttpTimeoutSec);
@@ -93,7 +106,7 @@ public sealed partial class RtOutput : IOutput, IHealthCheck, IDisposable
         if (progress.Incident == 0)
         {
             var fields = new List<(string, string)> { ("Queue", _options.Queue), ("Subject", subject), ("Text", Text(ev, null)) };
-            foreach (var (field, customField) in _options.CfMapping)
+            foreach (var (field, customField) in _customFields)
                 if (IntelMQFields.Text(ev, IntelMQFields.Path(field)!) is { } value) fields.Add(($"CF-{customField}", value));
             var (created, answer) = await CreateAsync(fields, cancellationToken);
             if (created == 0) return $"{Program}: RT did not create the ticket in queue {_options.Queue}: {answer}";
