@@ -105,7 +105,7 @@ public sealed partial class RtOutput : IOutput, IHealthCheck, IDisposable
         var subject = Subject(ev);
         if (progress.Incident == 0)
         {
-            var fields = new List<(string, string)> { ("Queue", _options.Queue), ("Subject", subject), ("Text", Text(ev, null)) };
+            var fields = new List<(string, string)> { ("Queue", _options.Queue), ("Subject", subject), ("Text", Text(ev)) };
             foreach (var (field, customField) in _customFields)
                 if (IntelMQFields.Text(ev, IntelMQFields.Path(field)!) is { } value) fields.Add(($"CF-{customField}", value));
             var (created, answer) = await CreateAsync(fields, cancellationToken);
@@ -118,7 +118,7 @@ public sealed partial class RtOutput : IOutput, IHealthCheck, IDisposable
             if (progress.Investigation == 0)
             {
                 var (created, answer) = await CreateAsync(
-                    [("Queue", "Investigations"), ("Subject", subject), ("Requestor", contact), ("Text", Text(ev, description))], cancellationToken);
+                    [("Queue", "Investigations"), ("Subject", subject), ("Requestor", contact), ("Text", InvestigationText(ev, description))], cancellationToken);
                 if (created == 0) return $"{Program}: RT created incident {progress.Incident} but not its investigation: {answer}";
                 progress.Investigation = created;
             }
@@ -193,22 +193,22 @@ public sealed partial class RtOutput : IOutput, IHealthCheck, IDisposable
     string Subject(Event ev) =>
         Spaces().Replace(Placeholder().Replace(_options.Subject, m => IntelMQFields.Path(m.Groups[1].Value) is { } path ? IntelMQFields.Text(ev, path) ?? "" : ""), " ").Trim();
 
-    /// <summary>The ticket's text: the description first (an Investigation), then the fields as "name: value" lines.</summary>
-    string Text(Event ev, string? description)
+    /// <summary>An Incident's text: every field of the event as "name: value" lines (raw left out).</summary>
+    static string Text(Event ev)
     {
         var text = new StringBuilder();
-        if (description is not null) text.Append(description).Append("\n\n");
-        if (description is null)
-        {
-            foreach (var (path, value) in ev.Fields.OrderBy(f => IntelMQFields.Name(f.Key), StringComparer.Ordinal))
-                if (value is not null && path != Event.IdField && path != Event.OriginalField)
-                    text.Append(IntelMQFields.Name(path)).Append(": ").Append(IntelMQFields.Text(value)).Append('\n');
-        }
-        else
-        {
-            foreach (var field in _investigationFields)
-                if (IntelMQFields.Path(field) is { } path && IntelMQFields.Text(ev, path) is { } value) text.Append(field).Append(": ").Append(value).Append('\n');
-        }
+        foreach (var (path, value) in ev.Fields.OrderBy(f => IntelMQFields.Name(f.Key), StringComparer.Ordinal))
+            if (value is not null && path != Event.IdField && path != Event.OriginalField)
+                text.Append(IntelMQFields.Name(path)).Append(": ").Append(IntelMQFields.Text(value)).Append('\n');
+        return text.ToString().TrimEnd('\n');
+    }
+
+    /// <summary>An Investigation's text: the message to the recipient, then the investigation_fields as "name: value" lines.</summary>
+    string InvestigationText(Event ev, string description)
+    {
+        var text = new StringBuilder(description).Append("\n\n");
+        foreach (var field in _investigationFields)
+            if (IntelMQFields.Path(field) is { } path && IntelMQFields.Text(ev, path) is { } value) text.Append(field).Append(": ").Append(value).Append('\n');
         return text.ToString().TrimEnd('\n');
     }
 
