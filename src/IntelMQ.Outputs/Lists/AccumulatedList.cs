@@ -53,13 +53,6 @@ internal sealed class AccumulatedList
         AtomicFile.Replace(Path, render(sorted, previous));
     }
 
-    /// <summary>The entries now kept (for tests and the self-check), sorted by key.</summary>
-    public IReadOnlyList<Entry> Entries()
-    {
-        using var held = LockFile.Acquire(_lockPath);
-        return Read().Values.OrderBy(e => e.Key, StringComparer.Ordinal).ToList();
-    }
-
     Dictionary<string, Entry> Read()
     {
         var entries = new Dictionary<string, Entry>(StringComparer.Ordinal);

@@ -113,7 +113,7 @@ public sealed class MispFeedOutput : IOutput
                     {
                         target.Add(item.DeepClone());
                         foreach (var attribute in _options.FlatEvents ? [item] : item["Attribute"]!.AsArray().Select(a => a!.AsObject()))
-                            hashes.Append(Md5((string)attribute["value"]!)).Append(',').Append(uuid).Append('\n');
+                            hashes.Append(Md5(attribute["value"]?.ToString() ?? "")).Append(',').Append(uuid).Append('\n');
                     }
                 }
                 AtomicFile.Replace(Path.Combine(_dir, uuid + ".json"), new JsonObject { ["Event"] = misp }.ToJsonString());

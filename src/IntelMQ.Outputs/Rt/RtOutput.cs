@@ -34,11 +34,23 @@ public sealed partial class RtOutput : IOutput, IHealthCheck, IDisposable
     const string Program = "rt-output";
     const int Remembered = 10_000;
 
+    static readonly Dictionary<string, string> IntelMQCustomFields = new(StringComparer.Ordinal)
+    {
+        ["classification.taxonomy"] = "Classification",
+        ["classification.type"] = "Incident Type",
+        ["event_description.text"] = "Description",
+        ["extra.incident.importance"] = "Importance",
+        ["extra.incident.severity"] = "Incident Severity",
+        ["extra.organization.name"] = "Customer",
+        ["source.ip"] = "IP",
+    };
+
     readonly RtOutputOptions _options;
     readonly Uri _base;
     readonly HttpClient _http;
     readonly ILogger _log;
     readonly string[] _investigationFields;
+    readonly IReadOnlyDictionary<string, string> _customFields;
     readonly Dictionary<string, Progress> _progress = new(StringComparer.Ordinal);
     bool _loggedIn;
 
@@ -57,7 +69,8 @@ public sealed partial class RtOutput : IOutput, IHealthCheck, IDisposable
             throw new ConfigurationException($"{Program}: option 'rt_uri' is '{options.RtUri}'; give RT's REST 1.0 URL, e.g. https://rt.example.org/REST/1.0/.");
         _base = uri;
         if (options.Queue.Length == 0) throw new ConfigurationException($"{Program}: option 'queue' is empty; name the RT queue, e.g. Incidents.");
-        foreach (var field in options.CfMapping.Keys)
+        _customFields = options.CfMapping ?? IntelMQCustomFields;
+        foreach (var field in _customFields.Keys)
             if (IntelMQFields.Path(field) is null) throw new ConfigurationException($"{Program}: option 'cf_mapping': '{field}' is neither an IntelMQ nor an IDF field name.");
         _investigationFields = options.InvestigationFields.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         _http = OutputHttp.Create(Program, options.VerifyCert, "", options.HttpTimeoutSec);
@@ -92,8 +105,8 @@ public sealed partial class RtOutput : IOutput, IHealthCheck, IDisposable
         var subject = Subject(ev);
         if (progress.Incident == 0)
         {
-            var fields = new List<(string, string)> { ("Queue", _options.Queue), ("Subject", subject), ("Text", Text(ev, null)) };
-            foreach (var (field, customField) in _options.CfMapping)
+            var fields = new List<(string, string)> { ("Queue", _options.Queue), ("Subject", subject), ("Text", Text(ev)) };
+            foreach (var (field, customField) in _customFields)
                 if (IntelMQFields.Text(ev, IntelMQFields.Path(field)!) is { } value) fields.Add(($"CF-{customField}", value));
             var (created, answer) = await CreateAsync(fields, cancellationToken);
             if (created == 0) return $"{Program}: RT did not create the ticket in queue {_options.Queue}: {answer}";
@@ -105,7 +118,7 @@ public sealed partial class RtOutput : IOutput, IHealthCheck, IDisposable
             if (progress.Investigation == 0)
             {
                 var (created, answer) = await CreateAsync(
-                    [("Queue", "Investigations"), ("Subject", subject), ("Requestor", contact), ("Text", Text(ev, description))], cancellationToken);
+                    [("Queue", "Investigations"), ("Subject", subject), ("Requestor", contact), ("Text", InvestigationText(ev, description))], cancellationToken);
                 if (created == 0) return $"{Program}: RT created incident {progress.Incident} but not its investigation: {answer}";
                 progress.Investigation = created;
             }
@@ -180,22 +193,22 @@ public sealed partial class RtOutput : IOutput, IHealthCheck, IDisposable
     string Subject(Event ev) =>
         Spaces().Replace(Placeholder().Replace(_options.Subject, m => IntelMQFields.Path(m.Groups[1].Value) is { } path ? IntelMQFields.Text(ev, path) ?? "" : ""), " ").Trim();
 
-    /// <summary>The ticket's text: the description first (an Investigation), then the fields as "name: value" lines.</summary>
-    string Text(Event ev, string? description)
+    /// <summary>An Incident's text: every field of the event as "name: value" lines (raw left out).</summary>
+    static string Text(Event ev)
     {
         var text = new StringBuilder();
-        if (description is not null) text.Append(description).Append("\n\n");
-        if (description is null)
-        {
-            foreach (var (path, value) in ev.Fields.OrderBy(f => IntelMQFields.Name(f.Key), StringComparer.Ordinal))
-                if (value is not null && path != Event.IdField && path != Event.OriginalField)
-                    text.Append(IntelMQFields.Name(path)).Append(": ").Append(IntelMQFields.Text(value)).Append('\n');
-        }
-        else
-        {
-            foreach (var field in _investigationFields)
-                if (IntelMQFields.Path(field) is { } path && IntelMQFields.Text(ev, path) is { } value) text.Append(field).Append(": ").Append(value).Append('\n');
-        }
+        foreach (var (path, value) in ev.Fields.OrderBy(f => IntelMQFields.Name(f.Key), StringComparer.Ordinal))
+            if (value is not null && path != Event.IdField && path != Event.OriginalField)
+                text.Append(IntelMQFields.Name(path)).Append(": ").Append(IntelMQFields.Text(value)).Append('\n');
+        return text.ToString().TrimEnd('\n');
+    }
+
+    /// <summary>An Investigation's text: the message to the recipient, then the investigation_fields as "name: value" lines.</summary>
+    string InvestigationText(Event ev, string description)
+    {
+        var text = new StringBuilder(description).Append("\n\n");
+        foreach (var field in _investigationFields)
+            if (IntelMQFields.Path(field) is { } path && IntelMQFields.Text(ev, path) is { } value) text.Append(field).Append(": ").Append(value).Append('\n');
         return text.ToString().TrimEnd('\n');
     }
 

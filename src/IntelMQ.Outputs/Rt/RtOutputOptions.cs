@@ -19,17 +19,8 @@ public sealed record RtOutputOptions
     [Option("The queue tickets are created in; with Incidents (RTIR) and create_investigation an Investigations ticket is created too.")]
     public string Queue { get; set; } = "Incidents";
 
-    [Option("Event fields (IntelMQ names) to ticket custom fields: the CF's value is the field's value.", Aliases = ["CF_mapping"])]
-    public IReadOnlyDictionary<string, string> CfMapping { get; set; } = new Dictionary<string, string>(StringComparer.Ordinal)
-    {
-        ["classification.taxonomy"] = "Classification",
-        ["classification.type"] = "Incident Type",
-        ["event_description.text"] = "Description",
-        ["extra.incident.importance"] = "Importance",
-        ["extra.incident.severity"] = "Incident Severity",
-        ["extra.organization.name"] = "Customer",
-        ["source.ip"] = "IP",
-    };
+    [Option("Event fields (IntelMQ names) to ticket custom fields: the CF's value is the field's value. Unset, IntelMQ's: classification.taxonomy: Classification, classification.type: Incident Type, event_description.text: Description, extra.incident.importance: Importance, extra.incident.severity: Incident Severity, extra.organization.name: Customer, source.ip: IP.", Aliases = ["CF_mapping"])]
+    public IReadOnlyDictionary<string, string>? CfMapping { get; set; }
 
     [Option("The status the ticket is set to once created (empty leaves it as RT created it).")]
     public string FinalStatus { get; set; } = "resolved";

@@ -137,6 +137,22 @@ public sealed class MispFeedOutputTests : IDisposable
         Assert.Equal(["tlp:amber"], emotet.Value!["Tag"]!.AsArray().Select(t => (string)t!["name"]!));
     }
 
+    [Fact]
+    public async Task Several_writers_at_once_lose_no_object()
+    {
+        var writers = Enumerable.Range(0, 4).Select(w => Task.Run(async () =>
+        {
+            var output = Output();
+            for (var batch = 0; batch < 5; batch++) await Write(output, [NewEvent(w * 10 + batch)]);
+        }, Cancel));
+
+        await Task.WhenAll(writers);
+
+        var uuid = Assert.Single(Manifest()).Key;
+        Assert.Equal(20, MispEvent(uuid)["Object"]!.AsArray().Count);
+        Assert.Equal(20 * MispEvent(uuid)["Object"]![0]!["Attribute"]!.AsArray().Count, File.ReadAllLines(Path.Combine(_root, "hashes.csv")).Length);
+    }
+
     [Theory]
     [InlineData("misp_org_uuid", "not-a-uuid", "1 hour", "")]
     [InlineData("interval_event", OrgUuid, "hourly", "")]
