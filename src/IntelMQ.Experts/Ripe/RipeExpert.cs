@@ -111,7 +111,7 @@ public sealed class RipeExpert : IAsyncExpert, IDisposable
                 catch (LookupFailure failure)
                 {
                     failed = true;
-                    _log.LogWarning("{Program}: {Side} ({Key}) passed on without its RIPE abuse contact: {Reason}", Program, pending.Side, key, failure.Message);
+                    _log.LogWarning("{Side} ({Key}) passed on without its RIPE abuse contact: {Reason}", pending.Side, key, failure.Message);
                 }
             }
             UpdateContacts(ev, pending.Side + ".abuse_contact", found, failed);
@@ -123,7 +123,7 @@ public sealed class RipeExpert : IAsyncExpert, IDisposable
         }
         catch (LookupFailure failure)
         {
-            _log.LogWarning("{Program}: {Side}.ip passed on without RIPEstat geolocation: {Reason}", Program, pending.Side, failure.Message);
+            _log.LogWarning("{Side}.ip passed on without RIPEstat geolocation: {Reason}", pending.Side, failure.Message);
         }
     }
 
