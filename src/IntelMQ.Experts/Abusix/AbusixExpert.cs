@@ -65,7 +65,7 @@ public sealed class AbusixExpert : IAsyncExpert
             }
             catch (LookupFailure failure)
             {
-                _log.LogWarning("{Program}: {Side}.ip {Address} passed on without an Abusix contact: {Reason}", Program, side, text, failure.Message);
+                _log.LogWarning("{Side}.ip {Address} passed on without an Abusix contact: {Reason}", side, text, failure.Message);
             }
         }
         output.Emit(ev);

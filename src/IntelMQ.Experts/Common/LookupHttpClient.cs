@@ -71,6 +71,10 @@ sealed class LookupHttpClient : IDisposable
             }
             throw new LookupFailure($"{url.Authority}: {ex.Message}", ex);
         }
+        catch (IOException ex)
+        {
+            throw new LookupFailure($"{url.Authority}: the answer broke off: {ex.Message}", ex);
+        }
     }
 
     async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)

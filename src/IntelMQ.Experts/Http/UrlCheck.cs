@@ -11,7 +11,7 @@ namespace IntelMQ.Experts.Http;
 /// </summary>
 sealed class UrlCheck : IDisposable
 {
-    readonly string _program, _field;
+    readonly string _field;
     readonly bool _overwrite;
     readonly LookupHttpClient _client;
     readonly LookupCache<string, Verdict> _cache;
@@ -22,7 +22,6 @@ sealed class UrlCheck : IDisposable
     public UrlCheck(string program, string field, bool overwrite, LookupHttpClient client, int cacheSize, double cacheTtl,
         Func<string, LookupResponse, Verdict> judge, ProgramContext context)
     {
-        _program = program;
         _field = IntelMQFields.Require(program, "field", field);
         _overwrite = overwrite;
         _client = client;
@@ -38,7 +37,7 @@ sealed class UrlCheck : IDisposable
         if (ev[_field] is not string url || (!_overwrite && ev.Contains("status"))) return;
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
         {
-            _log.LogDebug("{Program}: {Field} '{Url}' is not an http(s) URL; not checked", _program, _field, url);
+            _log.LogDebug("{Field} '{Url}' is not an http(s) URL; not checked", _field, url);
             return;
         }
         Verdict verdict;
@@ -49,7 +48,7 @@ sealed class UrlCheck : IDisposable
         }
         catch (LookupFailure failure)
         {
-            _log.LogWarning("{Program}: {Url} not checked, event passed on unchanged: {Reason}", _program, url, failure.Message);
+            _log.LogWarning("{Url} not checked, event passed on unchanged: {Reason}", url, failure.Message);
             return;
         }
         ev.TryAdd("status", verdict.Online ? "online" : "offline", overwrite: true);

@@ -88,7 +88,7 @@ public sealed class RdapExpert : IAsyncExpert, ISelfTest, IDisposable
             }
             catch (LookupFailure failure)
             {
-                _log.LogWarning("{Program}: {Side}.fqdn {Domain} passed on without an RDAP contact: {Reason}", Program, side, domain, failure.Message);
+                _log.LogWarning("{Side}.fqdn {Domain} passed on without an RDAP contact: {Reason}", side, domain, failure.Message);
             }
         }
         output.Emit(ev);

@@ -106,12 +106,12 @@ public sealed class RipeExpert : IAsyncExpert, IDisposable
                 try
                 {
                     foreach (var contact in await answer)
-                        if (!found.Contains(contact, StringComparer.OrdinalIgnoreCase)) found.Add(contact);
+                        if (!Listed(found, contact)) found.Add(contact);
                 }
                 catch (LookupFailure failure)
                 {
                     failed = true;
-                    _log.LogWarning("{Program}: {Side} ({Key}) passed on without its RIPE abuse contact: {Reason}", Program, pending.Side, key, failure.Message);
+                    _log.LogWarning("{Side} ({Key}) passed on without its RIPE abuse contact: {Reason}", pending.Side, key, failure.Message);
                 }
             }
             UpdateContacts(ev, pending.Side + ".abuse_contact", found, failed);
@@ -123,7 +123,7 @@ public sealed class RipeExpert : IAsyncExpert, IDisposable
         }
         catch (LookupFailure failure)
         {
-            _log.LogWarning("{Program}: {Side}.ip passed on without RIPEstat geolocation: {Reason}", Program, pending.Side, failure.Message);
+            _log.LogWarning("{Side}.ip passed on without RIPEstat geolocation: {Reason}", pending.Side, failure.Message);
         }
     }
 
@@ -139,9 +139,11 @@ public sealed class RipeExpert : IAsyncExpert, IDisposable
         if (found.Count == 0) return;
         var all = ev[field] is string existing ? [.. existing.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)] : new List<string>();
         foreach (var contact in found)
-            if (!all.Contains(contact, StringComparer.OrdinalIgnoreCase)) all.Add(contact);
+            if (!Listed(all, contact)) all.Add(contact);
         ev.TryAdd(field, string.Join(',', all), overwrite: true);
     }
+
+    static bool Listed(List<string> contacts, string contact) => contacts.Exists(c => string.Equals(c, contact, StringComparison.OrdinalIgnoreCase));
 
     void Fill(Event ev, string side, Geolocation geolocation)
     {

@@ -9,7 +9,7 @@ namespace IntelMQ.Tests.Experts;
 
 public sealed class HttpStatusExpertTests
 {
-    /// <summary>/NNN answers status NNN, /redirect sends to /200, /slow never answers in time, /broken drops the connection; counts requests at once.</summary>
+    /// <summary>/NNN answers status NNN, /redirect sends to /200, /slow never answers in time, /broken drops the connection, /halfway in the body; counts requests at once.</summary>
     sealed class Site
     {
         int _inFlight;
@@ -31,6 +31,12 @@ public sealed class HttpStatusExpertTests
                     case "/redirect": context.Response.Redirect("/200"); break;
                     case "/slow": await Task.Delay(TimeSpan.FromSeconds(30), context.RequestAborted); break;
                     case "/broken": context.Abort(); break;
+                    case "/halfway":
+                        context.Response.ContentLength = 1000;
+                        await context.Response.WriteAsync("the first part", context.RequestAborted);
+                        await context.Response.Body.FlushAsync(context.RequestAborted);
+                        context.Abort();
+                        break;
                     default:
                         context.Response.StatusCode = int.TryParse(path.AsSpan(1, 3), out var status) ? status : 200;
                         await context.Response.WriteAsync("page", context.RequestAborted);
@@ -141,6 +147,7 @@ public sealed class HttpStatusExpertTests
     [Theory]
     [InlineData("slow")]
     [InlineData("broken")]
+    [InlineData("halfway")]
     public async Task A_server_that_does_not_answer_in_time_or_breaks_the_answer_leaves_the_event_unchanged(string path)
     {
         var site = new Site();

@@ -238,6 +238,20 @@ public sealed class RipeExpertTests
     }
 
     [Fact]
+    public async Task Concurrent_events_with_one_address_share_one_request()
+    {
+        var ripe = new Ripe { Delay = TimeSpan.FromMilliseconds(100) };
+        ripe.Answers["/db/193.0.6.139.json"] = (200, Database("abuse@ripe.example", "193.0.0.0 - 193.0.23.255"));
+        await using var server = await FeedServer.StartAsync(ripe.AnswerAsync);
+        var expert = Expert(server, Only(dbIp: true));
+
+        var events = await Task.WhenAll(Enumerable.Range(1, 8).Select(_ => Process(expert, ("source.ip", "193.0.6.139"))));
+
+        Assert.All(events, ev => Assert.Equal("abuse@ripe.example", ev["source.abuse_contact"]));
+        Assert.Single(ripe.Asked);
+    }
+
+    [Fact]
     public async Task No_more_requests_run_at_once_than_connections_per_server()
     {
         var ripe = new Ripe { Delay = TimeSpan.FromMilliseconds(50) };
