@@ -6,6 +6,7 @@ using IntelMQ.Parsers.CiArmy;
 using IntelMQ.Parsers.GenericCsv;
 using IntelMQ.Parsers.Json;
 using IntelMQ.Parsers.Misp;
+using IntelMQ.Parsers.Stix;
 
 namespace IntelMQ.ParserBench;
 
@@ -13,15 +14,15 @@ namespace IntelMQ.ParserBench;
 /// Measures a parser on a large synthetic report, as bench/IntelMQ.Bench measures the Shadowserver parser: the report
 /// is generated to a file, parsed single-threaded, each event serialised to NDJSON, the whole run timed.
 /// <code>
-/// dotnet run -c Release --project bench/IntelMQ.ParserBench -- --format csv,jsonl,misp,blocklist --records 1000000
+/// dotnet run -c Release --project bench/IntelMQ.ParserBench -- --format csv,jsonl,misp,blocklist,stix --records 1000000
 /// </code>
 /// </summary>
 static class Program
 {
     const string Usage = """
         usage: IntelMQ.ParserBench [--format FORMAT[,FORMAT...]] [--records N[,N...]] [--output FILE]
-          --format   csv (generic-csv-parser), jsonl (json-parser, splitlines), misp (misp-parser), blocklist (ci-army-parser);
-                     default: all four
+          --format   csv (generic-csv-parser), jsonl (json-parser, splitlines), misp (misp-parser), blocklist (ci-army-parser),
+                     stix (stix-parser); default: all five
           --records  records of the generated report (default 1000000); several run one after the other
           --output   write the NDJSON to FILE instead of discarding it (one format and size only)
         Each format and size runs in a fresh process, so every peak working set is that run's own.
@@ -73,7 +74,7 @@ static class Program
         return 0;
     }
 
-    static IParser Parser(string format) => format switch
+    static object Parser(string format) => format switch
     {
         "csv" => new GenericCsvParser(new GenericCsvParserOptions
         {
@@ -84,6 +85,7 @@ static class Program
         }),
         "jsonl" => new JsonParser(new JsonParserOptions { Splitlines = true }),
         "misp" => new MispParser(),
+        "stix" => new StixParser(),
         _ => new CiArmyParser(),
     };
 
@@ -92,6 +94,7 @@ static class Program
         "csv" => "generic-csv-parser",
         "jsonl" => "json-parser",
         "misp" => "misp-parser",
+        "stix" => "stix-parser",
         _ => "ci-army-parser",
     };
 
@@ -117,8 +120,13 @@ static class Program
             report.Add(DhoMapping.ToIdf("time.observation")!, "2024-05-02T00:00:00+00:00");
             using var sink = output is null ? Stream.Null : File.Create(output);
             var emitter = new WritingEmitter(new MessageWriter(sink, MessageFormat.Ndjson, "intelmq-bench"));
-            using (var body = new StreamReader(input, new System.Text.UTF8Encoding(false), false, new FileStreamOptions { BufferSize = 1 << 16 }))
-                Parser(format).Parse(report, body, emitter);
+            // A parser that reads bytes (STIX, MISP: streamed JSON) gets the file as the runtime hands it on.
+            var parser = Parser(format);
+            if (parser is IStreamParser bytes)
+                using (var stream = new FileStream(input, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16)) bytes.Parse(report, stream, emitter);
+            else
+                using (var body = new StreamReader(input, new System.Text.UTF8Encoding(false), false, new FileStreamOptions { BufferSize = 1 << 16 }))
+                    ((IParser)parser).Parse(report, body, emitter);
             emitter.Writer.Flush();
 
             clock.Stop();

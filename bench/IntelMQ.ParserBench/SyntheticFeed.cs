@@ -14,7 +14,7 @@ sealed class SyntheticFeed(string format, int seed = 42)
 
     readonly Random _random = new(seed);
 
-    public static readonly string[] Formats = ["csv", "jsonl", "misp", "blocklist"];
+    public static readonly string[] Formats = ["csv", "jsonl", "misp", "blocklist", "stix"];
 
     /// <summary>Writes <paramref name="records"/> records to <paramref name="path"/>; returns the bytes written.</summary>
     public long Write(string path, long records)
@@ -50,6 +50,16 @@ sealed class SyntheticFeed(string format, int seed = 42)
                         $$""", {"category": "Network activity", "type": "{{type}}", "value": "{{value}}", "to_ids": true, "deleted": false, "uuid": "{{Uuid(i)}}", "timestamp": "{{1465681304 + i % 100000}}", "comment": ""}"""));
                 }
                 text.WriteLine("]}}");
+                break;
+            case "stix":
+                // The context an indicator takes (identity, TLP marking, malware, relationship) comes last, as generators often write it.
+                text.Write("""{"type": "bundle", "id": "bundle--00000000-0000-4000-8000-000000000000", "objects": [""");
+                for (long i = 0; i < records; i++)
+                    text.Write(string.Create(CultureInfo.InvariantCulture,
+                        $$"""{{(i == 0 ? "" : ", ")}}{"type": "indicator", "spec_version": "2.1", "id": "indicator--{{Uuid(i)}}", "created_by_ref": "identity--{{Uuid(0)}}", "created": "{{Time(i)}}", "modified": "{{Time(i)}}", "name": "{{Pick(Malware)}} C2", "indicator_types": ["malicious-activity"], "pattern": "[ipv4-addr:value = '{{Ip()}}']", "pattern_type": "stix", "valid_from": "{{Time(i)}}", "object_marking_refs": ["marking-definition--f88d31f6-486f-44da-b317-01333bde0b82"]}"""));
+                text.Write(string.Create(CultureInfo.InvariantCulture, $$""", {"type": "identity", "spec_version": "2.1", "id": "identity--{{Uuid(0)}}", "name": "Benchmark CERT", "identity_class": "organization"}"""));
+                text.Write(string.Create(CultureInfo.InvariantCulture, $$""", {"type": "malware", "spec_version": "2.1", "id": "malware--{{Uuid(0)}}", "name": "emotet", "is_family": true}"""));
+                text.WriteLine(string.Create(CultureInfo.InvariantCulture, $$""", {"type": "relationship", "spec_version": "2.1", "id": "relationship--{{Uuid(0)}}", "relationship_type": "indicates", "source_ref": "indicator--{{Uuid(0)}}", "target_ref": "malware--{{Uuid(0)}}"}]}"""));
                 break;
             case "blocklist":
                 text.WriteLine("# CINS Army list, generated for the parser benchmark");

@@ -22,19 +22,21 @@ public static class StixMarkings
         return known;
     }
 
-    /// <summary>The TLP level a marking definition id stands for, from the fixed ids or a definition in the bundle; null when it is no TLP marking.</summary>
-    public static string? Tlp(string id, IReadOnlyDictionary<string, JsonElement> bundle)
+    /// <summary>The TLP level a marking definition of a bundle stands for, or null when it is no TLP marking.</summary>
+    public static string? Level(JsonElement definition)
     {
-        if (Known.TryGetValue(id, out var level)) return level;
-        if (!bundle.TryGetValue(id, out var definition)) return null;
         // STIX 2.0 style: definition_type tlp with definition.tlp; TLP 2.0 extension style: name "TLP:AMBER+STRICT".
         if (definition.Text("definition_type") == "tlp" && definition.Member("definition") is { } inner && inner.Text("tlp") is { } tlp)
             return tlp.ToUpperInvariant();
         return definition.Text("name") is { } name && name.StartsWith("TLP:", StringComparison.OrdinalIgnoreCase) ? name[4..].ToUpperInvariant() : null;
     }
 
+    /// <summary>The TLP level a marking definition id stands for, from the fixed ids or the levels of the bundle's definitions; null when it is no TLP marking.</summary>
+    public static string? Tlp(string id, IReadOnlyDictionary<string, string> bundle) =>
+        Known.TryGetValue(id, out var level) || bundle.TryGetValue(id, out level) ? level : null;
+
     /// <summary>The strictest TLP level among an object's marking references, or null.</summary>
-    public static string? Strictest(JsonElement stixObject, IReadOnlyDictionary<string, JsonElement> bundle)
+    public static string? Strictest(JsonElement stixObject, IReadOnlyDictionary<string, string> bundle)
     {
         string? strictest = null;
         if (stixObject.Member("object_marking_refs") is not { ValueKind: JsonValueKind.Array } refs) return null;

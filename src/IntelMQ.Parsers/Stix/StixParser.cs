@@ -16,7 +16,10 @@ namespace IntelMQ.Parsers.Stix;
     Options = typeof(StixParserOptions),
     Description = """
         Reads a report that is a STIX bundle, a TAXII 2.1 envelope (any object with an objects list), a JSON list of STIX
-        objects or one STIX object, up to max_size characters. Indicators whose pattern_type is stix: the pattern's
+        objects or one STIX object, streamed: one object in memory at a time (up to max_size bytes; a larger one goes to
+        the dump with its position, and so does the rest of a report that ends or stops being JSON midway), plus what
+        objects say about each other (identity names, TLP levels, malware names, indicates relationships, and the
+        objects sightings and observed data name), so a report of any size parses in bounded memory. Indicators whose pattern_type is stix: the pattern's
         equalities (= and IN) over ipv4-addr and ipv6-addr (source.ip, or source.network for a prefix), domain-name
         (source.domain), url (source.url.full), email-addr (source.user.name), file hashes MD5, SHA-1, SHA-256, SHA-512
         (file.hash.*) and network-traffic (dst_ref/src_ref values as destination/source address or domain, dst_port,
@@ -46,21 +49,34 @@ namespace IntelMQ.Parsers.Stix;
         "threat.indicator.*", "threat.tactic.name", "threat.framework", "threat.software.name", "tags", "links", "event.start",
         "event.end", "message", "custom.stix_confidence", "custom.stix_where_sighted", "classification.*", "@timestamp", "event.original"],
     Examples = ["intelmq run stix-parser --in-format dho --out-format idf < taxii-reports.jsonl"])]
-public sealed class StixParser : IParser
+public sealed class StixParser : IParser, IStreamParser
 {
     readonly StixParserOptions _options;
 
     public StixParser(StixParserOptions? options = null) => _options = options ?? new StixParserOptions();
 
-    public void Parse(Event report, TextReader body, IEmitter output)
+    void IParser.Parse(Event report, TextReader body, IEmitter output)
     {
-        using var document = JsonReport.ReadDocument(body, _options.MaxSize);
-        var objects = Objects(document.RootElement);
-        var bundle = new Bundle(report, output, objects);
-        for (var i = 0; i < objects.Count; i++)
+        using var replayable = ReplayableBody.Of(body);
+        Parse(report, replayable, output);
+    }
+
+    void IStreamParser.Parse(Event report, Stream body, IEmitter output)
+    {
+        using var replayable = ReplayableBody.Of(body);
+        Parse(report, replayable, output);
+    }
+
+    // Three reads of the body, one object in memory at a time: what other objects refer to (names, markings, relationships,
+    // the ids sightings and observed data name), then the objects so named, then the events in the report's order.
+    void Parse(Event report, ReplayableBody body, IEmitter output)
+    {
+        var context = new Context();
+        ForEachObject(body, null, (stixObject, _) => context.Learn(stixObject));
+        if (context.Named.Count > 0) ForEachObject(body, null, (stixObject, _) => context.Keep(stixObject));
+        var bundle = new Bundle(report, output, context);
+        ForEachObject(body, output, (stixObject, position) =>
         {
-            var stixObject = objects[i];
-            var position = $"object {i + 1}" + (stixObject.Text("id") is { } id ? $" ({id})" : "");
             try
             {
                 switch (stixObject.Text("type"))
@@ -80,46 +96,163 @@ public sealed class StixParser : IParser
             {
                 output.Reject(position, stixObject.GetRawText(), ex);
             }
-        }
+        });
     }
 
-    static List<JsonElement> Objects(JsonElement root)
+    /// <summary>
+    /// Visits each STIX object of the body. With <paramref name="rejects"/>, an object larger than max_size goes to the dump
+    /// with its position, and so does the rest of a body that stops being JSON (or ends) after its first object.
+    /// </summary>
+    void ForEachObject(ReplayableBody body, IEmitter? rejects, Action<JsonElement, string> visit)
     {
-        if (root.ValueKind == JsonValueKind.Object && root.Member("objects") is null)
+        var reader = new JsonStreamReader(body.Rewind(), _options.MaxSize);
+        using var items = Objects(reader, body).GetEnumerator();
+        var seen = false;
+        while (true)
         {
-            // A bundle without objects (or an empty TAXII envelope) is empty; any other object is one STIX object.
-            if (root.Text("type") is "bundle" || root.Member("more") is not null) return [];
-            if (root.Text("type") is not null) return [root];
+            try
+            {
+                if (!items.MoveNext()) return;
+            }
+            catch (JsonStreamException ex) when (seen)
+            {
+                rejects?.Reject($"byte {ex.Offset}", body.Slice(ex.Offset, _options.MaxSize), ex);
+                return;
+            }
+            catch (JsonStreamException ex)
+            {
+                throw new InvalidDataException(ex.Message, ex);
+            }
+            seen = true;
+            var (index, offset, stixObject, tooLarge, length) = items.Current;
+            if (tooLarge is not null)
+            {
+                rejects?.Reject($"object {index} (byte {offset})", tooLarge, new InvalidDataException(
+                    $"the object is {length} bytes, more than max_size ({_options.MaxSize}); its first {tooLarge.Length} bytes are dumped"));
+                continue;
+            }
+            if (stixObject.ValueKind != JsonValueKind.Object) continue;
+            visit(stixObject, $"object {index}" + (stixObject.Text("id") is { } id ? $" ({id})" : ""));
         }
-        var list = root.ValueKind == JsonValueKind.Array ? root
-            : root.Member("objects") is { ValueKind: JsonValueKind.Array } objects ? objects
-            : throw new InvalidDataException("the report is neither a STIX bundle, a TAXII envelope (objects), a list of STIX objects nor a STIX object");
-        var result = new List<JsonElement>();
-        foreach (var element in list.EnumerateArray())
-            if (element.ValueKind == JsonValueKind.Object) result.Add(element);
-        return result;
     }
 
-    /// <summary>One report's objects by id, and the events made from them so far (the first one anchors the same-report links).</summary>
+    /// <summary>
+    /// The objects of a bundle or TAXII envelope (its objects list), of a list of STIX objects, or one STIX object; each
+    /// read whole on its own, or its first bytes when it is larger than max_size.
+    /// </summary>
+    static IEnumerable<(int Index, long Offset, JsonElement Object, byte[]? TooLarge, long Length)> Objects(JsonStreamReader reader, ReplayableBody body)
+    {
+        if (!reader.Read()) throw new InvalidDataException("the report is empty");
+        if (reader.TokenType == JsonTokenType.StartArray)
+        {
+            foreach (var item in Elements(reader)) yield return item;
+            yield break;
+        }
+        const string neither = "the report is neither a STIX bundle, a TAXII envelope (objects), a list of STIX objects nor a STIX object";
+        if (reader.TokenType != JsonTokenType.StartObject) throw new InvalidDataException(neither);
+        string? type = null;
+        bool more = false, listed = false;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var name = reader.Text;
+            if (name == "objects")
+            {
+                if (!reader.Read()) throw new JsonStreamException("the report ends inside the JSON document", 0);
+                if (reader.TokenType == JsonTokenType.Null) continue;
+                if (reader.TokenType != JsonTokenType.StartArray) throw new InvalidDataException("the report's objects is not a list");
+                listed = true;
+                foreach (var item in Elements(reader)) yield return item;
+                continue;
+            }
+            reader.ReadValue(out var value, out _);
+            using (value)
+            {
+                if (name == "type" && value?.RootElement.ValueKind == JsonValueKind.String) type = value.RootElement.GetString();
+                if (name == "more") more = true;
+            }
+        }
+        // A bundle without objects (or an empty TAXII envelope) is empty; any other object is one STIX object.
+        if (listed || type == "bundle" || more) yield break;
+        if (type is null) throw new InvalidDataException(neither);
+        var again = new JsonStreamReader(body.Rewind(), reader.MaxValueBytes);
+        var result = again.ReadValue(out var whole, out var offset);
+        using (whole) yield return (1, offset, whole?.RootElement ?? default, result == JsonStreamReader.Result.TooLarge ? again.TooLargePrefix : null, again.TooLargeLength);
+    }
+
+    static IEnumerable<(int Index, long Offset, JsonElement Object, byte[]? TooLarge, long Length)> Elements(JsonStreamReader reader)
+    {
+        for (var index = 1; ; index++)
+        {
+            var result = reader.ReadValue(out var element, out var offset);
+            if (result == JsonStreamReader.Result.EndOfContainer) yield break;
+            using (element) yield return (index, offset, element?.RootElement ?? default, result == JsonStreamReader.Result.TooLarge ? reader.TooLargePrefix : null, reader.TooLargeLength);
+        }
+    }
+
+    /// <summary>
+    /// What the objects of one report say about each other, kept while the report is read: identity names, TLP levels of
+    /// marking definitions, malware names and which indicator indicates which, and the objects that sightings and observed
+    /// data name (sighted indicators, observables), whole. Nothing else of the report stays in memory.
+    /// </summary>
+    sealed class Context
+    {
+        public Dictionary<string, string> Identities { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, string> Markings { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, string> MalwareNames { get; } = new(StringComparer.Ordinal);
+        public List<(string Indicator, string Target)> Indicates { get; } = [];
+        public HashSet<string> Named { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, JsonElement> Kept { get; } = new(StringComparer.Ordinal);
+
+        public void Learn(JsonElement stixObject)
+        {
+            switch (stixObject.Text("type"))
+            {
+                case "identity" or "location" when stixObject.Text("id") is { } id && stixObject.Text("name") is { } name:
+                    Identities.TryAdd(id, name);
+                    break;
+                case "marking-definition" when stixObject.Text("id") is { } id && StixMarkings.Level(stixObject) is { } level:
+                    Markings.TryAdd(id, level);
+                    break;
+                case "malware" when stixObject.Text("id") is { } id && stixObject.Text("name") is { } name:
+                    MalwareNames.TryAdd(id, name);
+                    break;
+                case "relationship" when stixObject.Text("relationship_type") == "indicates"
+                                         && stixObject.Text("source_ref") is { } source && stixObject.Text("target_ref") is { } target:
+                    // Which targets are malware is known only at the end: the first whose target is one wins.
+                    Indicates.Add((source, target));
+                    break;
+                case "sighting" when stixObject.Text("sighting_of_ref") is { } reference:
+                    Named.Add(reference);
+                    break;
+                case "observed-data" when stixObject.Member("object_refs") is { ValueKind: JsonValueKind.Array } refs:
+                    foreach (var reference in refs.EnumerateArray())
+                        if (reference.ValueKind == JsonValueKind.String) Named.Add(reference.GetString()!);
+                    break;
+            }
+        }
+
+        public void Keep(JsonElement stixObject)
+        {
+            if (stixObject.Text("id") is { } id && Named.Contains(id)) Kept.TryAdd(id, stixObject.Clone());
+        }
+    }
+
+    /// <summary>One report's context, and the events made from it so far (the first one anchors the same-report links).</summary>
     sealed class Bundle
     {
         readonly Event _report;
         readonly IEmitter _output;
-        readonly Dictionary<string, JsonElement> _byId = new(StringComparer.Ordinal);
+        readonly Context _context;
         readonly Dictionary<string, string> _indicatedMalware = new(StringComparer.Ordinal);
         string? _firstEventId;
 
-        public Bundle(Event report, IEmitter output, List<JsonElement> objects)
+        public Bundle(Event report, IEmitter output, Context context)
         {
             _report = report;
             _output = output;
-            foreach (var stixObject in objects)
-                if (stixObject.Text("id") is { } id) _byId.TryAdd(id, stixObject);
-            foreach (var stixObject in objects)
-                if (stixObject.Text("type") == "relationship" && stixObject.Text("relationship_type") == "indicates"
-                    && stixObject.Text("source_ref") is { } source && stixObject.Text("target_ref") is { } target
-                    && _byId.TryGetValue(target, out var malware) && malware.Text("type") == "malware" && malware.Text("name") is { } name)
-                    _indicatedMalware.TryAdd(source, name);
+            _context = context;
+            foreach (var (key, target) in context.Indicates)
+                if (context.MalwareNames.TryGetValue(target, out var name)) _indicatedMalware.TryAdd(key, name);
         }
 
         public void Indicator(JsonElement indicator, string position)
@@ -138,7 +271,7 @@ public sealed class StixParser : IParser
         public void Sighting(JsonElement sighting, string position)
         {
             var reference = sighting.Text("sighting_of_ref") ?? throw new InvalidDataException("the sighting has no sighting_of_ref");
-            if (!_byId.TryGetValue(reference, out var indicator) || indicator.Text("type") != "indicator")
+            if (!_context.Kept.TryGetValue(reference, out var indicator) || indicator.Text("type") != "indicator")
                 throw new InvalidDataException($"the sighting refers to {reference}, which is not an indicator of this report");
             var alternatives = Alternatives(indicator);
             var several = alternatives.Count > 1;
@@ -209,7 +342,7 @@ public sealed class StixParser : IParser
                 foreach (var reference in refs.EnumerateArray())
                 {
                     var id = reference.ValueKind == JsonValueKind.String ? reference.GetString()! : reference.GetRawText();
-                    if (_byId.TryGetValue(id, out var observable)) result.Add((id, observable));
+                    if (_context.Kept.TryGetValue(id, out var observable)) result.Add((id, observable));
                     else _output.Reject($"observed data {observed.Text("id")}", id, new InvalidDataException($"object_refs names {id}, which is not in this report"));
                 }
             }
@@ -321,7 +454,7 @@ public sealed class StixParser : IParser
         {
             if (stixObject.Text("created_by_ref") is { } creator && IdentityName(creator) is { } name)
                 ev.Add("threat.indicator.provider", name, overwrite);
-            if (StixMarkings.Strictest(stixObject, _byId) is { } tlp)
+            if (StixMarkings.Strictest(stixObject, _context.Markings) is { } tlp)
                 ev.Add("threat.indicator.marking.tlp", tlp, overwrite);
             if (stixObject.Member("confidence") is { ValueKind: JsonValueKind.Number } confidence && confidence.TryGetInt32(out var score) && score is >= 0 and <= 100)
             {
@@ -330,7 +463,7 @@ public sealed class StixParser : IParser
             }
         }
 
-        string? IdentityName(string? id) => id is not null && _byId.TryGetValue(id, out var identity) ? identity.Text("name") : null;
+        string? IdentityName(string? id) => id is not null && _context.Identities.TryGetValue(id, out var name) ? name : null;
     }
 
     static void AddValue(Event ev, StixComparison comparison)

@@ -1,11 +1,13 @@
 using IntelMQ.Contract;
-using IntelMQ.Parsers.Common;
 
 namespace IntelMQ.Parsers.Stix;
 
 /// <summary>Options of the STIX 2.1 parser.</summary>
 public sealed record StixParserOptions
 {
-    [Option("The largest bundle or TAXII envelope read, in characters; a larger report is refused with that reason (a TAXII collector pages long collections into envelopes well below it).", Min = 1024)]
-    public int MaxSize { get; set; } = JsonReport.MaxSize;
+    /// <summary>The default largest STIX object, in bytes.</summary>
+    public const int DefaultMaxSize = 16 << 20;
+
+    [Option("The largest single STIX object read, in bytes (a report of any size is streamed one object at a time); a larger object goes to the dump with its position and first bytes, and the rest of the report goes on.", Min = 1024)]
+    public int MaxSize { get; set; } = DefaultMaxSize;
 }

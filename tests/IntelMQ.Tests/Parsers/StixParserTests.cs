@@ -127,13 +127,6 @@ public sealed class StixParserTests
     }
 
     [Fact]
-    public void A_report_larger_than_max_size_is_refused_with_the_reason()
-    {
-        var error = Assert.Throws<InvalidDataException>(() => Run(Sample("poisonivy.json"), new StixParserOptions { MaxSize = 2048 }));
-        Assert.Contains("2048", error.Message);
-    }
-
-    [Fact]
     public void A_bare_stix_object_and_a_list_of_objects_are_read_too()
     {
         var indicator = """{"type": "indicator", "id": "indicator--1", "pattern": "[url:value = 'http://example.com/a']", "valid_from": "2020-01-01T00:00:00Z"}""";
