@@ -23,7 +23,7 @@ namespace IntelMQ.Collectors.Shodan;
         stays silent longer than http_timeout_sec is a transient failure: a daemon connects again with backoff (1
         s doubling to 30 s); one that Shodan ends is opened again after rate_limit seconds, so give a daemon a
         small rate_limit (e.g. 10). The key never appears in logs or in feed.url. IntelMQ's error_retry_delay is
-        taken and not needed: the backoff replaces it.
+        a run setting (retry_delay), as for every program.
         """,
     FieldsWritten = ["feed.url"],
     Examples = [

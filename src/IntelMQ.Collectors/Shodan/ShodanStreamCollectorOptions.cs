@@ -20,7 +20,4 @@ public sealed record ShodanStreamCollectorOptions : HttpParameters
 
     [Option("Remove white space from both ends of every banner line (lines left empty, Shodan's keep-alives, are skipped either way).")]
     public bool StripLines { get; set; } = true;
-
-    [Option("Accepted for IntelMQ's configurations and not used: a broken stream is opened again with the collector host's backoff (1 s doubling to 30 s).", Min = 0, Max = 86400)]
-    public double ErrorRetryDelay { get; set; }
 }
