@@ -6,22 +6,20 @@ namespace IntelMQ.Tests.Collectors;
 /// <summary>Every collector configuration of IntelMQ's feed list (shared/data/intelmq/feeds.yaml), bound as `intelmq run --config` binds it.</summary>
 public sealed class IntelMQFeedListTests
 {
-    // The feed list's collectors that no program here replaces: their feeds (15 of the 83) cannot run with ours.
+    // The feed list's collectors that no program here replaces: their feeds (11 of the 83) cannot run with ours.
     static readonly string[] NotReplaced =
     [
-        "intelmq.bots.collectors.alienvault_otx.collector",
         "intelmq.bots.collectors.blueliv.collector_crimeserver",
-        "intelmq.bots.collectors.calidog.collector_certstream",
         "intelmq.bots.collectors.eset.collector",
         "intelmq.bots.collectors.fireeye.collector_mas",
-        "intelmq.bots.collectors.github_api.collector_github_contents_api",
         "intelmq.bots.collectors.microsoft.collector_azure",
         "intelmq.bots.collectors.microsoft.collector_interflow",
         "intelmq.bots.collectors.opendxl.collector",
         "intelmq.bots.collectors.rsync.collector_rsync",
         "intelmq.bots.collectors.rt.collector_rt",
-        "intelmq.bots.collectors.shodan.collector_stream",
     ];
+
+    static readonly HashSet<string> RunKeys = OptionInfo.Of(typeof(RunOptions)).SelectMany(o => o.Aliases.Prepend(o.Name)).ToHashSet(StringComparer.Ordinal);
 
     [Fact]
     public void Every_collector_configuration_of_IntelMQs_feed_list_binds_unless_no_program_replaces_its_collector()
@@ -36,12 +34,14 @@ public sealed class IntelMQFeedListTests
             var program = Programs.Catalog.Resolve(module);
             foreach (var (feed, parameters) in IntelMQFeeds.Collectors(module))
             {
+                // intelmq run gives these to the runtime (error_retry_delay, ...), not to the program.
+                foreach (var key in parameters.Keys.Where(RunKeys.Contains).ToList()) parameters.Remove(key);
                 CollectorSettings.Take(parameters);
                 var error = Record.Exception(() => OptionBinder.Bind(program, parameters));
                 Assert.True(error is null, $"{feed} ({module}): {error?.Message}");
                 bound++;
             }
         }
-        Assert.Equal(68, bound);
+        Assert.Equal(72, bound);
     }
 }
