@@ -1,0 +1,59 @@
+using IntelMQ.Collectors.Rsync;
+
+namespace IntelMQ.Tests.Collectors;
+
+/// <summary>The rsync collector against a local source directory, which rsync takes as it takes a server's module.</summary>
+public sealed class RsyncCollectorTests : IDisposable
+{
+    readonly CollectorRun _run = new();
+    readonly string _source = Directory.CreateTempSubdirectory("intelmq-rsync-source-").FullName;
+    readonly string _mirror = Directory.CreateTempSubdirectory("intelmq-rsync-mirror-").FullName;
+
+    public void Dispose()
+    {
+        _run.Dispose();
+        Directory.Delete(_source, recursive: true);
+        Directory.Delete(_mirror, recursive: true);
+    }
+
+    RsyncCollectorOptions Options(string file) => new() { File = file, RsyncPath = _source + "/", TempDirectory = _mirror };
+
+    [Fact]
+    public async Task A_fetched_file_is_one_report_and_comes_again_only_when_it_changed()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        File.WriteAllText(Path.Combine(_source, "wild.surbl.org.rbldnsd"), ":127.0.0.2:\nmalicious.example\n");
+
+        await _run.CollectAsync("intelmq.bots.collectors.rsync.collector_rsync", Options("wild.surbl.org.rbldnsd"), ct);
+        await _run.CollectAsync("rsync-collector", Options("wild.surbl.org.rbldnsd"), ct);
+        File.AppendAllText(Path.Combine(_source, "wild.surbl.org.rbldnsd"), "other.example\n");
+        await _run.CollectAsync("rsync-collector", Options("wild.surbl.org.rbldnsd"), ct);
+
+        var reports = _run.Reports();
+        Assert.Equal([":127.0.0.2:\nmalicious.example\n", ":127.0.0.2:\nmalicious.example\nother.example\n"], reports.Select(r => (string)r["event.original"]!));
+        Assert.All(reports, r => Assert.Equal("wild.surbl.org.rbldnsd", r["custom.file_name"]));
+        Assert.True(File.Exists(Path.Combine(_mirror, "wild.surbl.org.rbldnsd")), "the mirror is kept for the next transfer");
+    }
+
+    [Fact]
+    public async Task A_file_the_source_lacks_fails_the_run_with_rsyncs_message_and_stores_nothing()
+    {
+        var error = await Assert.ThrowsAsync<IOException>(() => _run.CollectAsync("rsync-collector", Options("missing.csv"), TestContext.Current.CancellationToken));
+
+        Assert.Contains("exit code 23", error.Message);
+        Assert.Contains("missing.csv", error.Message);
+        Assert.Empty(_run.Reports());
+        Assert.Null(_run.State("sha256"));
+    }
+
+    [Fact]
+    public async Task Rsync_file_path_formatting_puts_the_date_into_the_file_name()
+    {
+        var name = $"{DateTime.Now:yyyy-MM-dd}.csv";
+        File.WriteAllText(Path.Combine(_source, name), "ip\n192.0.2.1\n");
+
+        await _run.CollectAsync("rsync-collector", Options("{time[%Y-%m-%d]}.csv") with { RsyncFilePathFormatting = "true" }, TestContext.Current.CancellationToken);
+
+        Assert.Equal(name, Assert.Single(_run.Reports())["custom.file_name"]);
+    }
+}
