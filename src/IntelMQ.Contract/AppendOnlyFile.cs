@@ -120,6 +120,28 @@ public sealed partial class AppendOnlyFile : IDisposable
         }
     }
 
+    /// <summary>
+    /// Holds an exclusive lock on the file at <paramref name="path"/> (created when missing) until disposed, so that
+    /// processes rewriting a shared file take turns at read-merge-rename; a process that dies releases it.
+    /// </summary>
+    /// <exception cref="IOException">The file cannot be opened or locked.</exception>
+    public static IDisposable LockExclusive(string path)
+    {
+        var fd = OpenFile(System.IO.Path.GetFullPath(path), OWronly | OCreat | OCloexec, 0x1A4 /* 0644 */);
+        if (fd < 0) throw new IOException($"cannot open the lock file '{path}': {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+        var handle = new SafeFileHandle(fd, ownsHandle: true);
+        try
+        {
+            Lock(handle, path);
+            return handle; // closing the descriptor releases the lock
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
     // An open-file-description lock (fcntl), not flock(2): .NET takes flock locks itself to emulate FileShare, and an
     // exclusive one would make every .NET reader of the file fail while an entry is written.
     static void Lock(SafeFileHandle handle, string path)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using IntelMQ.Contract;
 
 namespace IntelMQ.Outputs.Lists;
 
@@ -34,7 +35,7 @@ internal sealed class AccumulatedList
     public void Update(IReadOnlyDictionary<string, string> added, DateTimeOffset now, TimeSpan? expireAfter, Func<IReadOnlyList<Entry>, string?, string> render)
     {
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-        using var held = LockFile.Acquire(_lockPath);
+        using var held = AppendOnlyFile.LockExclusive(_lockPath);
         var entries = Read();
         var seen = now.ToUnixTimeSeconds();
         foreach (var (key, line) in added) entries[key] = new Entry(key, line, seen);

@@ -96,7 +96,7 @@ public sealed class MispFeedOutput : IOutput
         if (groups.Count == 0) return ValueTask.CompletedTask;
         try
         {
-            using var held = LockFile.Acquire(Path.Combine(_dir, ".lock"));
+            using var held = AppendOnlyFile.LockExclusive(Path.Combine(_dir, ".lock"));
             var manifest = ReadObject(Path.Combine(_dir, "manifest.json"));
             var hashes = new StringBuilder(File.Exists(Path.Combine(_dir, "hashes.csv")) ? File.ReadAllText(Path.Combine(_dir, "hashes.csv")) : "");
             foreach (var (key, parts) in groups)
