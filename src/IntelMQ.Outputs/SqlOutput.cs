@@ -68,34 +68,7 @@ public sealed class SqlOutput : IOutput, IHealthCheck, IDisposable
             Pooling = false,
             DefaultTimeout = options.BusyTimeout,
         }.ToString();
-        if (options.Engine == SqlEngine.Postgresql) _postgres = new PostgresTable(PostgresConnectionString(options), options.Table, options.BusyTimeout);
-    }
-
-    static string PostgresConnectionString(SqlOutputOptions options)
-    {
-        var sslMode = options.Sslmode.ToLowerInvariant() switch
-        {
-            "disable" => SslMode.Disable,
-            "allow" => SslMode.Allow,
-            "prefer" => SslMode.Prefer,
-            "require" => SslMode.Require,
-            "verify-ca" => SslMode.VerifyCA,
-            "verify-full" => SslMode.VerifyFull,
-            _ => throw new ConfigurationException($"sql-output: option 'sslmode' is '{options.Sslmode}'; use one of libpq's modes: disable, allow, prefer, require, verify-ca, verify-full."),
-        };
-        return new NpgsqlConnectionStringBuilder
-        {
-            Host = options.Host,
-            Port = options.Port,
-            Database = options.Database,
-            Username = options.User,
-            Password = options.Password.IsEmpty ? null : options.Password.Reveal(),
-            SslMode = sslMode,
-            Timeout = options.ConnectTimeout,
-            CommandTimeout = options.BusyTimeout,
-            Pooling = false,
-            ApplicationName = "intelmq sql-output",
-        }.ToString();
+        if (options.Engine == SqlEngine.Postgresql) _postgres = new PostgresTable(PostgresConnection.String("sql-output", options.Host, options.Port, options.Database, options.User, options.Password, options.Sslmode, options.ConnectTimeout, options.BusyTimeout), options.Table, options.BusyTimeout);
     }
 
     public ValueTask WriteAsync(IReadOnlyList<Event> events, WriteResult[] results, CancellationToken cancellationToken)

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using IntelMQ.Contract;
 using IntelMQ.Core;
+using IntelMQ.Outputs.Sql;
 using Npgsql;
 
 namespace IntelMQ.Outputs.EventDb;
@@ -25,7 +26,7 @@ public sealed class EventDatabase
     public EventDatabase(EventDbOutputOptions options)
     {
         _options = options;
-        _connectionString = ConnectionString(options);
+        _connectionString = PostgresConnection.String("eventdb", options.Host, options.Port, options.Database, options.User, options.Password, options.Sslmode, options.ConnectTimeout, options.CommandTimeout);
     }
 
     /// <summary>The schema version this build creates and writes.</summary>
@@ -48,33 +49,6 @@ public sealed class EventDatabase
                 var description = sql[..sql.IndexOf('\n')].TrimStart('-', ' ');
                 return (version, description, sql);
             })];
-    }
-
-    static string ConnectionString(EventDbOutputOptions options)
-    {
-        var sslMode = options.Sslmode.ToLowerInvariant() switch
-        {
-            "disable" => SslMode.Disable,
-            "allow" => SslMode.Allow,
-            "prefer" => SslMode.Prefer,
-            "require" => SslMode.Require,
-            "verify-ca" => SslMode.VerifyCA,
-            "verify-full" => SslMode.VerifyFull,
-            _ => throw new ConfigurationException($"eventdb: option 'sslmode' is '{options.Sslmode}'; use one of libpq's modes: disable, allow, prefer, require, verify-ca, verify-full."),
-        };
-        return new NpgsqlConnectionStringBuilder
-        {
-            Host = options.Host,
-            Port = options.Port,
-            Database = options.Database,
-            Username = options.User,
-            Password = options.Password.IsEmpty ? null : options.Password.Reveal(),
-            SslMode = sslMode,
-            Timeout = options.ConnectTimeout,
-            CommandTimeout = options.CommandTimeout,
-            Pooling = false,
-            ApplicationName = "intelmq eventdb",
-        }.ToString();
     }
 
     internal async Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
