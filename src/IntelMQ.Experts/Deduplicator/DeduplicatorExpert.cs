@@ -1,7 +1,6 @@
 using IntelMQ.Contract;
 using IntelMQ.Core;
 using IntelMQ.Experts.Common;
-using Microsoft.Extensions.Logging;
 
 namespace IntelMQ.Experts.Deduplicator;
 
@@ -35,10 +34,8 @@ public sealed class DeduplicatorExpert : IExpert, IDeliveryAware, ISelfTest, IDi
     readonly bool _whitelist, _bypass, _duplicateOf;
     readonly long _ttl;
     readonly TimeProvider _clock;
-    readonly ILogger _log;
-    readonly ISeenStore _store;
+    readonly SeenMarks _marks;
     // Keys of events passed on whose hand-off is not confirmed yet, with their marks: marked in the store on Delivered.
-    readonly Dictionary<string, SeenMark> _pending = new(StringComparer.Ordinal);
 
     public DeduplicatorExpert(DeduplicatorExpertOptions options, ProgramContext context)
     {
@@ -55,13 +52,12 @@ public sealed class DeduplicatorExpert : IExpert, IDeliveryAware, ISelfTest, IDi
         _duplicateOf = options.DuplicateOf;
         _ttl = options.Ttl;
         _clock = context.Clock;
-        _log = context.Log;
-        _store = options.Store switch
+        _marks = new(options.Store switch
         {
             "embedded" => new SeenStore(Program, context.DataDirectory is { } dir ? Path.Combine(dir, $"{(context.Id.Length > 0 ? context.Id : "deduplicator")}.seen.tsv") : null, Now()),
             "redis" => new RedisSeenStore(Program, options.RedisCacheHost, options.RedisCachePort, options.RedisCacheDb, options.RedisCachePassword?.Reveal()),
             _ => throw new ConfigurationException($"deduplicator-expert: option 'store' is '{options.Store}'; give embedded or redis."),
-        };
+        }, context.Log);
     }
 
     public void Process(Event ev, IEmitter output)
@@ -73,9 +69,7 @@ public sealed class DeduplicatorExpert : IExpert, IDeliveryAware, ISelfTest, IDi
         }
         var now = Now();
         var key = MessageHash.Of(ev, _keys, _whitelist);
-        string? first;
-        if (_pending.TryGetValue(key, out var pending) && pending.Expires > now) first = pending.Value ?? "";
-        else first = _store.TryFind(key, now, out var marked) ? marked : null;
+        var first = _marks.Find(key, now);
         if (first is not null)
         {
             if (_duplicateOf && Guid.TryParse(first, out _) && first != ev.Id)
@@ -86,29 +80,17 @@ public sealed class DeduplicatorExpert : IExpert, IDeliveryAware, ISelfTest, IDi
             else output.Drop(ev, $"duplicate of an event passed on within ttl (key {key[..16]})");
             return;
         }
-        _pending[key] = new SeenMark(now + _ttl, _duplicateOf ? ev.Id : null);
+        _marks.Add(key, new SeenMark(now + _ttl, _duplicateOf ? ev.Id : null));
         output.Emit(ev);
     }
 
     /// <summary>Marks the keys of the events passed on since the last call; a store that cannot be reached gets them at the next call.</summary>
-    public void Delivered()
-    {
-        if (_pending.Count == 0) return;
-        try
-        {
-            _store.Mark(_pending, Now());
-            _pending.Clear();
-        }
-        catch (TransientException ex)
-        {
-            _log.LogWarning("{Error}; {Count} keys are kept in memory and marked after the next hand-off", ex.Message, _pending.Count);
-        }
-    }
+    public void Delivered() => _marks.Delivered(Now());
 
     public ValueTask<IReadOnlyList<string>> SelfTestAsync(CancellationToken cancellationToken) =>
-        ValueTask.FromResult<IReadOnlyList<string>>([_store.Describe(Now())]);
+        ValueTask.FromResult<IReadOnlyList<string>>([_marks.Describe(Now())]);
 
     long Now() => _clock.GetUtcNow().ToUnixTimeSeconds();
 
-    public void Dispose() => _store.Dispose();
+    public void Dispose() => _marks.Dispose();
 }

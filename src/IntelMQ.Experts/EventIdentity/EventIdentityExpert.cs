@@ -41,9 +41,8 @@ public sealed class EventIdentityExpert : IExpert, IDeliveryAware, ISelfTest, ID
     readonly bool _linkRelated;
     readonly TimeProvider _clock;
     readonly ILogger _log;
-    readonly ISeenStore _store;
+    readonly SeenMarks _marks;
     // Marks of events passed on whose hand-off is not confirmed yet: set in the store on Delivered.
-    readonly Dictionary<string, SeenMark> _pending = new(StringComparer.Ordinal);
 
     public EventIdentityExpert(EventIdentityExpertOptions options, ProgramContext context)
     {
@@ -54,12 +53,12 @@ public sealed class EventIdentityExpert : IExpert, IDeliveryAware, ISelfTest, ID
         _linkRelated = options.LinkRelated;
         _clock = context.Clock;
         _log = context.Log;
-        _store = options.Store switch
+        _marks = new(options.Store switch
         {
             "embedded" => new SeenStore(Program, context.DataDirectory is { } dir ? Path.Combine(dir, $"{(context.Id.Length > 0 ? context.Id : "event-identity")}.identity.tsv") : null, Now()),
             "redis" => new RedisSeenStore(Program, options.RedisCacheHost, options.RedisCachePort, options.RedisCacheDb, options.RedisCachePassword?.Reveal(), prefix: "event-identity:"),
             _ => throw new ConfigurationException($"{Program}: option 'store' is '{options.Store}'; give embedded or redis."),
-        };
+        }, context.Log);
     }
 
     /// <summary>This installation's name in the paths it writes.</summary>
@@ -77,51 +76,31 @@ public sealed class EventIdentityExpert : IExpert, IDeliveryAware, ISelfTest, ID
             return;
         }
         var now = Now();
-        if (Find(SeenPrefix + id, now) is not null)
+        if (_marks.Find(SeenPrefix + id, now) is not null)
         {
             output.Drop(ev, $"event {id} was passed on within ttl");
             return;
         }
         if (_linkRelated) LinkRelated(ev, id, now);
         ev.Add(ProducersField, path is null ? new List<object> { _producer } : new List<object>(path) { _producer }, overwrite: true);
-        _pending[SeenPrefix + id] = new SeenMark(now + _ttl, null);
+        _marks.Add(SeenPrefix + id, new SeenMark(now + _ttl, null));
         output.Emit(ev);
     }
 
     void LinkRelated(Event ev, string id, long now)
     {
         var stable = StablePrefix + ev.StableId();
-        var first = Find(stable, now);
-        if (first is null) _pending[stable] = new SeenMark(now + _ttl, id);
+        var first = _marks.Find(stable, now);
+        if (first is null) _marks.Add(stable, new SeenMark(now + _ttl, id));
         else if (first != id && Guid.TryParse(first, out _)) EventLinks.Add(ev, "duplicate-of", first);
     }
 
-    // The value of a live mark, pending or stored, or null.
-    string? Find(string key, long now)
-    {
-        if (_pending.TryGetValue(key, out var pending) && pending.Expires > now) return pending.Value ?? "";
-        return _store.TryFind(key, now, out var value) ? value : null;
-    }
-
-    /// <summary>Marks the ids of the events passed on since the last call; a store that cannot be reached gets them at the next call.</summary>
-    public void Delivered()
-    {
-        if (_pending.Count == 0) return;
-        try
-        {
-            _store.Mark(_pending, Now());
-            _pending.Clear();
-        }
-        catch (TransientException ex)
-        {
-            _log.LogWarning("{Error}; {Count} ids are kept in memory and marked after the next hand-off", ex.Message, _pending.Count);
-        }
-    }
+    public void Delivered() => _marks.Delivered(Now());
 
     public ValueTask<IReadOnlyList<string>> SelfTestAsync(CancellationToken cancellationToken) =>
-        ValueTask.FromResult<IReadOnlyList<string>>([$"producer {_producer}", _store.Describe(Now())]);
+        ValueTask.FromResult<IReadOnlyList<string>>([$"producer {_producer}", _marks.Describe(Now())]);
 
     long Now() => _clock.GetUtcNow().ToUnixTimeSeconds();
 
-    public void Dispose() => _store.Dispose();
+    public void Dispose() => _marks.Dispose();
 }

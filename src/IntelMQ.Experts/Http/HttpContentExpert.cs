@@ -34,9 +34,7 @@ public sealed class HttpContentExpert : IAsyncExpert, IDisposable
     {
         _needle = options.Needle.Length > 0 ? options.Needle
             : throw new ConfigurationException($"{Program}: option 'needle' is empty; give the text the resource must contain, e.g. --set 'needle=Index of /'.");
-        _check = new UrlCheck(Program, options.Field, options.Overwrite,
-            new LookupHttpClient(options.Timeout, options.ConnectionsPerServer, options.AllowPrivateAddresses, options.HttpUserAgent, options.HttpVerifyCert),
-            options.CacheSize, options.CacheTtl, Judge, context);
+        _check = new UrlCheck(Program, options, Judge, context);
     }
 
     public async ValueTask ProcessAsync(Event ev, IEmitter output, CancellationToken cancellationToken)

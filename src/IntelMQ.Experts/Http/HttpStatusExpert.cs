@@ -39,9 +39,7 @@ public sealed class HttpStatusExpert : IAsyncExpert, IDisposable
         foreach (var code in options.SuccessStatusCodes)
             _success.Add(int.TryParse(code, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is >= 100 and <= 999 ? n
                 : throw new ConfigurationException($"{Program}: option 'success_status_codes': '{code}' is not an HTTP status code; give integers such as [200, 301]."));
-        _check = new UrlCheck(Program, options.Field, options.Overwrite,
-            new LookupHttpClient(options.Timeout, options.ConnectionsPerServer, options.AllowPrivateAddresses, options.HttpUserAgent, options.HttpVerifyCert),
-            options.CacheSize, options.CacheTtl, Judge, context);
+        _check = new UrlCheck(Program, options, Judge, context);
     }
 
     public async ValueTask ProcessAsync(Event ev, IEmitter output, CancellationToken cancellationToken)

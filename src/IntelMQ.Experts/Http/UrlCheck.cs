@@ -19,13 +19,12 @@ sealed class UrlCheck : IDisposable
     readonly ILogger _log;
 
     /// <param name="judge">Says, from the URL and its answer, whether the resource is online, and why not.</param>
-    public UrlCheck(string program, string field, bool overwrite, LookupHttpClient client, int cacheSize, double cacheTtl,
-        Func<string, LookupResponse, Verdict> judge, ProgramContext context)
+    public UrlCheck(string program, HttpCheckOptions options, Func<string, LookupResponse, Verdict> judge, ProgramContext context)
     {
-        _field = IntelMQFields.Require(program, "field", field);
-        _overwrite = overwrite;
-        _client = client;
-        _cache = new(cacheSize, TimeSpan.FromSeconds(cacheTtl), context.Clock);
+        _field = IntelMQFields.Require(program, "field", options.Field);
+        _overwrite = options.Overwrite;
+        _client = new LookupHttpClient(options.Timeout, options.ConnectionsPerServer, options.AllowPrivateAddresses, options.HttpUserAgent, options.HttpVerifyCert);
+        _cache = new(options.CacheSize, TimeSpan.FromSeconds(options.CacheTtl), context.Clock);
         _judge = judge;
         _log = context.Log;
     }
