@@ -5,7 +5,10 @@ namespace IntelMQ.Experts.Common;
 /// <summary>Replaces a local reference file with a fresh download, only once the download has been verified.</summary>
 static class ReferenceFile
 {
-    /// <param name="verify">Checks the downloaded file (given its path) and returns what it holds, for the report line; throws when it is unusable.</param>
+    /// <param name="verify">
+    /// Checks the downloaded file (given its path), or rewrites it there into the form the program reads (what moves into
+    /// place is what it leaves), and returns what it holds, for the report line; throws when it is unusable.
+    /// </param>
     /// <exception cref="IOException">The download failed or did not verify; the old copy is kept.</exception>
     public static async ValueTask<string> ReplaceAsync(string program, string url, string? target, Func<string, string> verify, CancellationToken cancellationToken)
     {

@@ -13,7 +13,7 @@ public sealed class NationalCertTableUpdater(NationalCertExpertOptions options, 
         {
             var table = BuildTable(TeamDirectory.Read(file), options.DatabaseUrl, out var countries);
             if (countries == 0) throw new InvalidDataException("it lists no team of constituency type National");
-            // The download is replaced by the table built from it, so that what moves into place is what the expert reads.
+            // Trusted Introducer's directory is turned into the expert's table where it was downloaded (ReferenceFile's verify may).
             File.WriteAllText(file, table, new UTF8Encoding(false));
             NationalCertTable.Parse(File.ReadLines(file), file);
             return $"table of {countries} national CERTs";
