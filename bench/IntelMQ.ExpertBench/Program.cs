@@ -24,7 +24,8 @@ try
 {
     var ipasn = Path.Combine(work, "ipasn.dat");
     SyntheticEvents.WriteIpasn(ipasn);
-    var context = ProgramContext.Default;
+    // As in a run that connects only _default: the filter's side paths (filter_match, ...) lead nowhere.
+    var context = ProgramContext.Default with { ConnectedPaths = new HashSet<string> { Paths.Default } };
     (string Name, Func<IExpert> Create)[] stages =
     [
         ("taxonomy", () => new TaxonomyExpert()),

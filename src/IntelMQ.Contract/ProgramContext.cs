@@ -28,5 +28,14 @@ public sealed record ProgramContext
     /// </summary>
     public bool Daemon { get; init; }
 
+    /// <summary>The output paths that lead somewhere in this run; null when the host does not say (every path counts).</summary>
+    public IReadOnlySet<string>? ConnectedPaths { get; init; }
+
+    /// <summary>
+    /// Whether an event emitted to <paramref name="path"/> goes anywhere: a program that would copy an event for a
+    /// side path (the filter's filter_match) skips the copy when nothing reads it.
+    /// </summary>
+    public bool IsConnected(string path) => ConnectedPaths?.Contains(path) ?? true;
+
     public static ProgramContext Default { get; } = new();
 }

@@ -169,9 +169,12 @@ public static class FieldNormalizer
         return IsDottedQuad(s) ? (s.Length == text.Length ? text : s.ToString()) : null;
     }
 
-    static bool IsDottedQuad(ReadOnlySpan<char> s)
+    static bool IsDottedQuad(ReadOnlySpan<char> s) => IsDottedQuad(s, out _);
+
+    static bool IsDottedQuad(ReadOnlySpan<char> s, out uint address)
     {
         var parts = 0;
+        address = 0;
         while (true)
         {
             var end = s.IndexOf('.');
@@ -184,6 +187,7 @@ public static class FieldNormalizer
                 n = n * 10 + (c - '0');
             }
             if (n > 255 || ++parts > 4) return false;
+            address = (address << 8) | (uint)n;
             if (end < 0) return parts == 4;
             s = s[(end + 1)..];
         }
@@ -197,6 +201,7 @@ public static class FieldNormalizer
         if (value is string s)
         {
             var slash = s.IndexOf('/');
+            if (IsCanonicalIPv4Network(s, slash)) return s;
             var address = CanonicalIp(slash < 0 ? s : s[..slash]);
             if (address is not null)
             {
@@ -207,6 +212,16 @@ public static class FieldNormalizer
             }
         }
         throw Invalid(field, value, "a network in CIDR notation such as 192.0.2.0/24");
+    }
+
+    // An IPv4 network as lookups write it (no host bits, no leading zeros) is kept as it is: no copy per event.
+    static bool IsCanonicalIPv4Network(string s, int slash)
+    {
+        if (slash < 7 || !IsDottedQuad(s.AsSpan(0, slash), out var address)) return false;
+        var prefix = s.AsSpan(slash + 1);
+        if (prefix.IsEmpty || prefix.Length > 2 || (prefix.Length == 2 && prefix[0] == '0')
+            || !int.TryParse(prefix, NumberStyles.None, CultureInfo.InvariantCulture, out var bits) || bits > 32) return false;
+        return bits == 32 || (address & (uint.MaxValue >> bits)) == 0;
     }
 
     // IPNetwork.Parse refuses host bits; IntelMQ accepts them and keeps the network (strict=False).

@@ -30,7 +30,7 @@ public sealed class ProgramHost : IAsyncDisposable
         _context = context;
         _console = context.Log;
         _progress = _console == Console.Error && !Console.IsErrorRedirected && !host.Daemon;
-        _component = host.Program.Create(host.Options, host.Context);
+        _component = host.Program.Create(host.Options, host.Context with { ConnectedPaths = host.Outputs.Keys.ToHashSet() });
         CheckPaths(host, _component);
         _dump = new DumpWriter(host.DumpPath, host.ProgramId);
     }

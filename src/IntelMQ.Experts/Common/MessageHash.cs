@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -17,8 +18,8 @@ static class MessageHash
     const string Observation = "time.observation", ExternalId = "extra.idf.event.id", Raw = "raw";
     const byte Separator = 0xC0;
 
-    /// <param name="fields">IntelMQ field names: the only ones hashed (<paramref name="whitelist"/>) or the ones left out.</param>
-    public static string Of(Event ev, IReadOnlySet<string> fields, bool whitelist)
+    /// <param name="fields">IntelMQ field names (ordinal): the only ones hashed (<paramref name="whitelist"/>) or the ones left out.</param>
+    public static string Of(Event ev, HashSet<string> fields, bool whitelist)
     {
         var scratch = _scratch ??= new Scratch();
         scratch.Json.ResetWrittenCount();
@@ -26,29 +27,40 @@ static class MessageHash
         // raw is IntelMQ's base64 of the original: not encoded when it is not hashed.
         EventJson.WriteDho(scratch.Writer, ev, withType: false, withRaw: fields.Contains(Raw) == whitelist);
         scratch.Writer.Flush();
-        using var message = JsonDocument.Parse(scratch.Json.WrittenMemory);
-        var chosen = scratch.Chosen;
-        chosen.Clear();
-        // JsonProperty.Name makes a new string each time it is read: read once per field, not in every comparison.
-        foreach (var field in message.RootElement.EnumerateObject())
-            if (field.Name is var name && name is not (Observation or ExternalId) && fields.Contains(name) == whitelist) chosen.Add((name, field.Value));
-        chosen.Sort(ByName);
-        // The preimage is hashed in one piece: the same digest as hashing its parts one after the other.
-        var preimage = scratch.Preimage;
-        preimage.ResetWrittenCount();
-        var text = scratch.Text;
-        foreach (var (name, value) in chosen)
+        // One pass over the message as written, without a document: each chosen field's part of the preimage
+        // (name, separator, repr, separator) is written as it is read, and the parts are joined in name order.
+        var parts = scratch.Parts;
+        parts.ResetWrittenCount();
+        scratch.Names.ResetWrittenCount();
+        scratch.Chosen.Clear();
+        var names = fields.GetAlternateLookup<ReadOnlySpan<char>>();
+        var reader = new Utf8JsonReader(scratch.Json.WrittenSpan);
+        reader.Read();
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            Append(preimage, name);
-            preimage.Write([Separator]);
-            text.Clear();
-            Repr(value, text);
-            foreach (var part in text.GetChunks()) Append(preimage, part.Span);
-            preimage.Write([Separator]);
+            var name = scratch.Text(ref reader);
+            var chosen = name is not (Observation or ExternalId) && names.Contains(name) == whitelist;
+            var nameStart = scratch.Names.WrittenCount;
+            if (chosen) scratch.Names.Write(name);
+            reader.Read();
+            if (!chosen)
+            {
+                reader.Skip();
+                continue;
+            }
+            var partStart = parts.WrittenCount;
+            Append(parts, name);
+            parts.Write([Separator]);
+            Repr(ref reader, scratch);
+            parts.Write([Separator]);
+            scratch.Chosen.Add(new Part(nameStart, name.Length, partStart, parts.WrittenCount - partStart));
         }
+        var chosenParts = CollectionsMarshal.AsSpan(scratch.Chosen);
+        chosenParts.Sort(new ByName(scratch.Names.WrittenMemory));
+        foreach (var part in chosenParts) scratch.Sha256.AppendData(parts.WrittenSpan.Slice(part.Start, part.Length));
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(preimage.WrittenSpan, hash);
-        if (scratch.Json.Capacity > 1 << 20 || preimage.Capacity > 1 << 20) _scratch = null; // one huge event does not pin its buffers
+        scratch.Sha256.GetHashAndReset(hash);
+        if (scratch.Json.Capacity > 1 << 20 || parts.Capacity > 1 << 20) _scratch = null; // one huge event does not pin its buffers
         return Convert.ToHexStringLower(hash);
     }
 
@@ -58,76 +70,140 @@ static class MessageHash
         buffer.Advance(Encoding.UTF8.GetBytes(text, span));
     }
 
-    static readonly Comparison<(string Name, JsonElement Value)> ByName = (a, b) => string.CompareOrdinal(a.Name, b.Name);
+    /// <summary>A chosen field: its name in <see cref="Scratch.Names"/>, its part of the preimage in <see cref="Scratch.Parts"/>.</summary>
+    readonly record struct Part(int NameStart, int NameLength, int Start, int Length);
+
+    readonly struct ByName(ReadOnlyMemory<char> names) : IComparer<Part>
+    {
+        public int Compare(Part a, Part b) =>
+            names.Span.Slice(a.NameStart, a.NameLength).SequenceCompareTo(names.Span.Slice(b.NameStart, b.NameLength));
+    }
 
     [ThreadStatic] static Scratch? _scratch;
 
     /// <summary>The buffers one thread hashes with, kept from event to event.</summary>
     sealed class Scratch
     {
-        public readonly ArrayBufferWriter<byte> Json = new(1024), Preimage = new(1024);
+        public readonly ArrayBufferWriter<byte> Json = new(1024), Parts = new(1024);
+        // Kept: a new hash per event costs more in OpenSSL's context set-up than the hashing itself.
+        public readonly IncrementalHash Sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         public readonly Utf8JsonWriter Writer = new(Stream.Null);
-        public readonly List<(string Name, JsonElement Value)> Chosen = [];
-        public readonly StringBuilder Text = new();
+        public readonly List<Part> Chosen = [];
+        public readonly ArrayBufferWriter<char> Names = new(256);
+        char[] _chars = new char[256];
+
+        /// <summary>The current name or string token, unescaped, valid until the next call.</summary>
+        public ReadOnlySpan<char> Text(ref Utf8JsonReader reader)
+        {
+            if (_chars.Length < reader.ValueSpan.Length) _chars = new char[Math.Max(reader.ValueSpan.Length, _chars.Length * 2)];
+            return _chars.AsSpan(0, reader.CopyString(_chars));
+        }
     }
 
-    // The value as Python holds it after json.loads, written as repr() writes it.
-    static void Repr(JsonElement value, StringBuilder text)
+    // The value the reader is on, as Python holds it after json.loads, written as repr() writes it.
+    static void Repr(ref Utf8JsonReader reader, Scratch scratch)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.String: Repr(scratch.Text(ref reader), scratch.Parts); break;
+            case JsonTokenType.Number: scratch.Parts.Write(reader.ValueSpan); break; // integers as they are; floats were written in Python's repr
+            case JsonTokenType.True: Append(scratch.Parts, "True"); break;
+            case JsonTokenType.False: Append(scratch.Parts, "False"); break;
+            case JsonTokenType.Null: Append(scratch.Parts, "None"); break;
+            default:
+                // Lists and dicts (extra fields) are rare: read through a document.
+                using (var document = JsonDocument.ParseValue(ref reader)) Repr(document.RootElement, scratch.Parts);
+                break;
+        }
+    }
+
+    static void Repr(JsonElement value, ArrayBufferWriter<byte> text)
     {
         switch (value.ValueKind)
         {
             case JsonValueKind.String: Repr(value.GetString()!, text); break;
-            case JsonValueKind.Number: text.Append(value.GetRawText()); break; // integers as they are; floats were written in Python's repr
-            case JsonValueKind.True: text.Append("True"); break;
-            case JsonValueKind.False: text.Append("False"); break;
-            case JsonValueKind.Null: text.Append("None"); break;
+            case JsonValueKind.Number: Append(text, value.GetRawText()); break;
+            case JsonValueKind.True: Append(text, "True"); break;
+            case JsonValueKind.False: Append(text, "False"); break;
+            case JsonValueKind.Null: Append(text, "None"); break;
             case JsonValueKind.Array:
-                text.Append('[');
+                Append(text, "[");
                 var first = true;
                 foreach (var item in value.EnumerateArray())
                 {
-                    if (!first) text.Append(", ");
+                    if (!first) Append(text, ", ");
                     first = false;
                     Repr(item, text);
                 }
-                text.Append(']');
+                Append(text, "]");
                 break;
             default:
-                text.Append('{');
+                Append(text, "{");
                 var firstKey = true;
                 foreach (var property in value.EnumerateObject())
                 {
-                    if (!firstKey) text.Append(", ");
+                    if (!firstKey) Append(text, ", ");
                     firstKey = false;
                     Repr(property.Name, text);
-                    text.Append(": ");
+                    Append(text, ": ");
                     Repr(property.Value, text);
                 }
-                text.Append('}');
+                Append(text, "}");
                 break;
         }
     }
 
-    /// <summary>Python's repr() of a str: single quotes unless only double quotes avoid escaping, printable characters kept.</summary>
-    public static void Repr(string value, StringBuilder text)
+    /// <summary>Python's repr() of a str, in UTF-8: single quotes unless only double quotes avoid escaping, printable characters kept.</summary>
+    static void Repr(ReadOnlySpan<char> value, ArrayBufferWriter<byte> text)
     {
+        if (!value.ContainsAnyExcept(PlainCharacters))
+        {
+            // Printable ASCII without quotes or backslashes, as most values are: written as it is, in single quotes.
+            text.Write("'"u8);
+            Append(text, value);
+            text.Write("'"u8);
+            return;
+        }
         var quote = value.Contains('\'') && !value.Contains('"') ? '"' : '\'';
-        text.Append(quote);
+        Span<char> escape = stackalloc char[10];
+        text.Write([(byte)quote]);
         foreach (var rune in value.EnumerateRunes())
         {
             var c = rune.Value;
-            if (c == quote || c == '\\') text.Append('\\').Append((char)c);
-            else if (c == '\t') text.Append("\\t");
-            else if (c == '\n') text.Append("\\n");
-            else if (c == '\r') text.Append("\\r");
-            else if (c is < 0x20 or 0x7f) text.Append("\\x").Append(c.ToString("x2", CultureInfo.InvariantCulture));
-            else if (c < 0x7f || (rune.IsBmp && Printable(rune))) text.Append((char)c);
-            else if (Printable(rune)) text.Append(char.ConvertFromUtf32(c));
-            else if (c <= 0xff) text.Append("\\x").Append(c.ToString("x2", CultureInfo.InvariantCulture));
-            else if (c <= 0xffff) text.Append("\\u").Append(c.ToString("x4", CultureInfo.InvariantCulture));
-            else text.Append("\\U").Append(c.ToString("x8", CultureInfo.InvariantCulture));
+            if (c < 0x7f && c >= 0x20 && c != quote && c != '\\')
+            {
+                text.Write([(byte)c]);
+                continue;
+            }
+            var written = c == quote || c == '\\' ? Escaped(escape, (char)c)
+                : c == '\t' ? Escaped(escape, 't')
+                : c == '\n' ? Escaped(escape, 'n')
+                : c == '\r' ? Escaped(escape, 'r')
+                : c is < 0x20 or 0x7f || (!Printable(rune) && c <= 0xff) ? Hex(escape, 'x', c, 2)
+                : Printable(rune) ? rune.EncodeToUtf16(escape)
+                : c <= 0xffff ? Hex(escape, 'u', c, 4)
+                : Hex(escape, 'U', c, 8);
+            Append(text, escape[..written]);
         }
-        text.Append(quote);
+        text.Write([(byte)quote]);
+    }
+
+    static readonly SearchValues<char> PlainCharacters =
+        SearchValues.Create(" !#$%&()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_`abcdefghijklmnopqrstuvwxyz{|}~");
+
+    static int Escaped(Span<char> escape, char c)
+    {
+        escape[0] = '\\';
+        escape[1] = c;
+        return 2;
+    }
+
+    static int Hex(Span<char> escape, char kind, int c, int digits)
+    {
+        escape[0] = '\\';
+        escape[1] = kind;
+        c.TryFormat(escape[2..], out var written, digits == 2 ? "x2" : digits == 4 ? "x4" : "x8", CultureInfo.InvariantCulture);
+        return 2 + written;
     }
 
     // str.isprintable(): not a control, format, surrogate, private-use, unassigned or separator character (the space aside).

@@ -35,7 +35,7 @@ sealed class PrefixMap<T>
         {
             var key = Key(address, length, v4);
             if (_prefixes.TryGetValue((key, length + (v4 ? 0 : 1000)), out var value))
-                return (value, $"{ToAddress(key, v4)}/{length.ToString(CultureInfo.InvariantCulture)}");
+                return (value, Text(key, length, v4));
         }
         return null;
     }
@@ -50,11 +50,16 @@ sealed class PrefixMap<T>
         return length == 0 ? 0 : value & (UInt128.MaxValue << (bits - length)) & (v4 ? 0xFFFF_FFFF : UInt128.MaxValue);
     }
 
-    static IPAddress ToAddress(UInt128 value, bool v4)
+    // IPv4 is formatted in place (the common case, once per event); IPv6 through IPAddress for its compressed form.
+    static string Text(UInt128 value, int length, bool v4)
     {
-        var length = v4 ? 4 : 16;
-        var bytes = new byte[length];
-        for (var i = length - 1; i >= 0; i--, value >>= 8) bytes[i] = (byte)value;
-        return new IPAddress(bytes);
+        if (v4)
+        {
+            var a = (uint)value;
+            return string.Create(CultureInfo.InvariantCulture, $"{a >> 24}.{(a >> 16) & 0xFF}.{(a >> 8) & 0xFF}.{a & 0xFF}/{length}");
+        }
+        Span<byte> bytes = stackalloc byte[16];
+        for (var i = 15; i >= 0; i--, value >>= 8) bytes[i] = (byte)value;
+        return string.Create(CultureInfo.InvariantCulture, $"{new IPAddress(bytes)}/{length}");
     }
 }

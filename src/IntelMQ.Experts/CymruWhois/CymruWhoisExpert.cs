@@ -66,7 +66,7 @@ public sealed class CymruWhoisExpert : IAsyncExpert
             }
             catch (LookupFailure failure)
             {
-                _log.LogWarning("{Program}: {Side}.ip {Address} passed on without Cymru data: {Reason}", Program, side, text, failure.Message);
+                _log.LogWarning("{Side}.ip {Address} passed on without Cymru data: {Reason}", side, text, failure.Message);
             }
         }
         output.Emit(ev);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using IntelMQ.Contract;
@@ -18,6 +19,7 @@ sealed class SeenStore : ISeenStore
     readonly AppendOnlyFile? _file;
     readonly string? _path;
     int _sinceSweep;
+    ArrayBufferWriter<byte> _lines = new();
 
     public SeenStore(string program, string? path, long now)
     {
@@ -54,14 +56,16 @@ sealed class SeenStore : ISeenStore
 
     public void Mark(IReadOnlyDictionary<string, SeenMark> marks, long now)
     {
-        var lines = new StringBuilder();
+        _lines.ResetWrittenCount();
         foreach (var (key, mark) in marks)
         {
             if (TryFind(key, now, out _)) continue;
             _marks[key] = mark;
-            lines.Append(Line(key, mark));
+            // Written as UTF-8 straight into one buffer, one write(2) for the batch; nothing when there is no file.
+            if (_file is not null) Encoding.UTF8.GetBytes(Line(key, mark), _lines);
         }
-        if (lines.Length > 0) _file?.Append(Encoding.UTF8.GetBytes(lines.ToString()));
+        if (_lines.WrittenCount > 0) _file!.Append(_lines.WrittenSpan);
+        if (_lines.Capacity > 1 << 20) _lines = new ArrayBufferWriter<byte>(); // one large batch does not pin its buffer
         _sinceSweep += marks.Count;
         if (_sinceSweep < SweepEvery) return;
         _sinceSweep = 0;

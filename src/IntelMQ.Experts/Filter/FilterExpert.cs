@@ -32,9 +32,12 @@ public sealed class FilterExpert : IExpert
     readonly Regex? _regex;
     readonly bool _keep;
     readonly Func<DateTimeOffset>? _notBefore, _notAfter;
+    readonly ProgramContext _context;
+    readonly string? _dropMatching, _dropNotMatching;
 
     public FilterExpert(FilterExpertOptions options, ProgramContext context)
     {
+        _context = context;
         _value = options.FilterValue;
         if (options.FilterKey.Length > 0)
         {
@@ -50,6 +53,10 @@ public sealed class FilterExpert : IExpert
                 try { _regex = new Regex(_value, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)); }
                 catch (ArgumentException ex) { throw new ConfigurationException($"{Program}: option 'filter_value': '{_value}' is not a regular expression: {ex.Message}"); }
             }
+            // Made once: a drop's reason is the same for every event it drops.
+            var action = _keep ? "keep" : "drop";
+            _dropMatching = $"filter: {_field} matches '{_value}' (filter_action={action})";
+            _dropNotMatching = $"filter: {_field} does not match '{_value}' (filter_action={action})";
         }
         _notBefore = Limit(options.NotBefore, "not_before", context.Clock);
         _notAfter = Limit(options.NotAfter, "not_after", context.Clock);
@@ -78,12 +85,13 @@ public sealed class FilterExpert : IExpert
             return;
         }
         var matches = Matches(ev[_field]);
-        output.Emit(ev.Clone(), matches ? "filter_match" : "filter_no_match");
+        var path = matches ? "filter_match" : "filter_no_match";
+        if (_context.IsConnected(path)) output.Emit(ev.Clone(), path);
         if (matches == _keep) output.Emit(ev);
         else
         {
-            output.Emit(ev.Clone(), "action_other");
-            output.Drop(ev, $"filter: {_field} {(matches ? "matches" : "does not match")} '{_value}' (filter_action={(_keep ? "keep" : "drop")})");
+            if (_context.IsConnected("action_other")) output.Emit(ev.Clone(), "action_other");
+            output.Drop(ev, matches ? _dropMatching! : _dropNotMatching!);
         }
     }
 

@@ -3,7 +3,6 @@ using System.Net;
 using IntelMQ.Contract;
 using IntelMQ.Core;
 using MaxMind.Db;
-using MaxMind.GeoIP2;
 
 namespace IntelMQ.Experts.MaxMindGeoip;
 
@@ -39,7 +38,7 @@ public sealed class MaxMindGeoipExpert : IExpert, IDisposable
     static readonly Side[] Sides = [new("source"), new("destination")];
     static readonly IPAddress[] Probes = [IPAddress.Parse("81.2.69.160"), IPAddress.Parse("2001:db8::1"), IPAddress.Parse("255.255.255.255")];
 
-    readonly DatabaseReader _reader;
+    readonly Reader _reader;
     readonly DatabaseKind _kind;
     readonly bool _overwrite, _useRegistered;
 
@@ -62,29 +61,20 @@ public sealed class MaxMindGeoipExpert : IExpert, IDisposable
 
     void Fill(Event ev, Side side, IPAddress address)
     {
-        switch (_kind)
+        if (_kind == DatabaseKind.Asn)
         {
-            case DatabaseKind.Asn when _reader.TryAsn(address, out var asn) && asn is not null:
-                if (asn.AutonomousSystemNumber is { } number) ev.TryAdd(side.Asn, number, _overwrite);
-                if (asn.AutonomousSystemOrganization is { } name) ev.TryAdd(side.AsName, name, _overwrite);
-                if (asn.Network is { } network) ev.TryAdd(side.Network, network.ToString(), _overwrite);
-                break;
-            case DatabaseKind.City when _reader.TryCity(address, out var city) && city is not null:
-                FillCountry(ev, side, city);
-                if (city.City.Names.TryGetValue("en", out var cityName)) ev.TryAdd(side.City, cityName, _overwrite);
-                if (city.Location.Latitude is { } latitude) ev.TryAdd(side.Latitude, latitude, _overwrite);
-                if (city.Location.Longitude is { } longitude) ev.TryAdd(side.Longitude, longitude, _overwrite);
-                break;
-            case DatabaseKind.Country when _reader.TryCountry(address, out var country) && country is not null:
-                FillCountry(ev, side, country);
-                break;
+            if (_reader.Find<AsRecord>(address) is not { } asn) return;
+            if (asn.Number is { } number) ev.TryAdd(side.Asn, number, _overwrite);
+            if (asn.Organization is { } name) ev.TryAdd(side.AsName, name, _overwrite);
+            ev.TryAdd(side.Network, asn.Network.ToString(), _overwrite);
+            return;
         }
-    }
-
-    void FillCountry(Event ev, Side side, MaxMind.GeoIP2.Responses.AbstractCountryResponse response)
-    {
-        var code = _useRegistered ? response.RegisteredCountry.IsoCode : response.Country.IsoCode;
-        if (code is not null) ev.TryAdd(side.CountryCode, code, _overwrite);
+        // A Country database's records have no city or location: the same record type reads both.
+        if (_reader.Find<GeoRecord>(address) is not { } geo) return;
+        if ((_useRegistered ? geo.RegisteredCountry : geo.Country)?.IsoCode is { } code) ev.TryAdd(side.CountryCode, code, _overwrite);
+        if (geo.City?.EnglishName is { } city) ev.TryAdd(side.City, city, _overwrite);
+        if (geo.Location?.Latitude is { } latitude) ev.TryAdd(side.Latitude, latitude, _overwrite);
+        if (geo.Location?.Longitude is { } longitude) ev.TryAdd(side.Longitude, longitude, _overwrite);
     }
 
     public void Dispose() => _reader.Dispose();
@@ -93,12 +83,12 @@ public sealed class MaxMindGeoipExpert : IExpert, IDisposable
         options.Database.Length > 0 ? options.Database : context.DataDirectory is { } dir ? Path.Combine(dir, DefaultFileName) : null;
 
     /// <exception cref="ConfigurationException">The file is missing, is not a MaxMind database, or is of a kind without geolocation or AS numbers.</exception>
-    internal static (DatabaseReader Reader, DatabaseKind Kind) Open(string path)
+    internal static (Reader Reader, DatabaseKind Kind) Open(string path)
     {
-        DatabaseReader reader;
+        Reader reader;
         try
         {
-            reader = new DatabaseReader(path, FileAccessMode.Memory);
+            reader = new Reader(path, FileAccessMode.Memory);
         }
         catch (Exception ex) when (ex is IOException or InvalidDatabaseException or UnauthorizedAccessException)
         {
@@ -127,17 +117,13 @@ public sealed class MaxMindGeoipExpert : IExpert, IDisposable
         return (reader, kind.Value);
     }
 
-    static void Probe(DatabaseReader reader, DatabaseKind kind, IPAddress address)
+    static void Probe(Reader reader, DatabaseKind kind, IPAddress address)
     {
-        _ = kind switch
-        {
-            DatabaseKind.Asn => reader.TryAsn(address, out _),
-            DatabaseKind.City => reader.TryCity(address, out _),
-            _ => reader.TryCountry(address, out _),
-        };
+        if (kind == DatabaseKind.Asn) reader.Find<AsRecord>(address);
+        else reader.Find<GeoRecord>(address);
     }
 
-    internal static string Describe(DatabaseReader reader) =>
+    internal static string Describe(Reader reader) =>
         $"{reader.Metadata.DatabaseType} database built {reader.Metadata.BuildDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}";
 
     internal enum DatabaseKind { City, Country, Asn }

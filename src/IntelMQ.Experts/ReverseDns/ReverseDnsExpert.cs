@@ -56,7 +56,7 @@ public sealed class ReverseDnsExpert : IAsyncExpert
             }
             catch (LookupFailure failure)
             {
-                _log.LogWarning("{Program}: {Side}.ip {Address} passed on without reverse DNS: {Reason}", Program, side, text, failure.Message);
+                _log.LogWarning("{Side}.ip {Address} passed on without reverse DNS: {Reason}", side, text, failure.Message);
             }
         }
         output.Emit(ev);

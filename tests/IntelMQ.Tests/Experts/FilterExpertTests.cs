@@ -24,6 +24,16 @@ public sealed class FilterExpertTests
     }
 
     [Fact]
+    public void Side_paths_the_run_does_not_connect_get_no_copies()
+    {
+        var context = ProgramContext.Default with { ConnectedPaths = new HashSet<string> { "_default", "action_other" } };
+        var output = Run(new() { FilterKey = "classification.type", FilterValue = "spam", FilterAction = "drop" }, context, ("classification.type", "spam"));
+
+        Assert.Equal(["action_other"], output.Paths);
+        Assert.Single(output.Dropped);
+    }
+
+    [Fact]
     public void Keep_action_passes_a_match_on()
     {
         var output = Run(new() { FilterKey = "extra.flag", FilterValue = "true", FilterAction = "keep" }, ProgramContext.Default, ("custom.flag", true));
