@@ -1,7 +1,8 @@
 // Events per second of the outputs that write databases and files: sql-output (engine=postgresql) into IntelMQ's
 // eventdb table and a server-side COPY of the same rows from a file, eventdb-output into the normalised eventdb,
 // sql-output with engine=sqlite, and csv-output.
-// Usage: dotnet run -c Release --project bench/IntelMQ.OutputBench -- --port 5432 --events 200000 --batch 1000 [--targets sql,copy,eventdb,sqlite,csv]
+// Usage: dotnet run -c Release --project bench/IntelMQ.OutputBench -- --port 5432 --events 200000 --batch 1000 [--targets sql,single,copy,eventdb,sqlite,csv]
+// (single: sql-output one event per transaction, IntelMQ's pattern, on --single-events 20000)
 // bench/run-postgres-bench.sh starts a private server (fsync off) and runs it.
 using System.Diagnostics;
 using IntelMQ.Core;
@@ -17,7 +18,7 @@ string Arg(string name, string fallback) => options.GetValueOrDefault(name, fall
 var port = int.Parse(Arg("port", "5432"));
 var count = int.Parse(Arg("events", "200000"));
 var batch = int.Parse(Arg("batch", "1000"));
-var targets = Arg("targets", "sql,copy,eventdb,sqlite,csv").Split(',');
+var targets = Arg("targets", "sql,single,copy,eventdb,sqlite,csv").Split(',');
 var schema = File.ReadAllText(Arg("schema", "../shared/data/intelmq/eventdb-events.sql"));
 var file = Arg("file", Path.Combine(Path.GetTempPath(), $"eventdb-bench-{Environment.ProcessId}.copy"));
 var scratch = Directory.CreateTempSubdirectory("output-bench-").FullName;
@@ -59,7 +60,7 @@ for (var i = 0; i < count; i++)
     events.Add(ev);
 }
 
-async Task<double> Measure(IOutput output)
+async Task<double> Measure(IOutput output, int batch, int count)
 {
     var clock = Stopwatch.StartNew();
     var results = new WriteResult[batch];
@@ -75,9 +76,10 @@ async Task<double> Measure(IOutput output)
     return clock.Elapsed.TotalSeconds;
 }
 
-void Report(string what, double seconds) => Console.WriteLine($"{what,-36} {count,10:N0} events in {seconds,7:F2} s, {count / seconds,10:N0} events/s");
+void Report(string what, double seconds, int? events = null) =>
+    Console.WriteLine($"{what,-36} {events ?? count,10:N0} events in {seconds,7:F2} s, {(events ?? count) / seconds,10:N0} events/s");
 
-if (targets.Contains("sql") || targets.Contains("copy"))
+if (targets.Contains("sql") || targets.Contains("copy") || targets.Contains("single"))
 {
     await Execute("DROP TABLE IF EXISTS events; DROP TABLE IF EXISTS events_copy");
     await Execute(schema);
@@ -86,7 +88,7 @@ if (targets.Contains("sql") || targets.Contains("copy"))
     {
         Engine = SqlEngine.Postgresql, Host = "127.0.0.1", Port = port, Database = "intelmq", User = "intelmq", Sslmode = "disable", Table = "events",
     }, ProgramContext.Default);
-    var outputSeconds = await Measure(sql);
+    var outputSeconds = await Measure(sql, batch, count);
     Report($"sql-output (postgresql), batch {batch}", outputSeconds);
 
     if (targets.Contains("copy"))
@@ -103,6 +105,17 @@ if (targets.Contains("sql") || targets.Contains("copy"))
         Report("COPY FROM file", copySeconds);
         Console.WriteLine($"sql-output / COPY: {outputSeconds / copySeconds:F2}");
     }
+
+    if (targets.Contains("single"))
+    {
+        // IntelMQ's pattern, a transaction per event, on the first events (its round trips make it slow); after
+        // the COPY above, which exports the table this empties.
+        var single = Math.Min(count, int.Parse(Arg("single-events", "20000")));
+        await Execute("TRUNCATE events");
+        var singleSeconds = await Measure(sql, 1, single);
+        Report("sql-output, batch 1 (IntelMQ's way)", singleSeconds, single);
+        Console.WriteLine($"batch {batch} / batch 1: {count / outputSeconds / (single / singleSeconds):F1} times the events/s");
+    }
 }
 
 if (targets.Contains("eventdb"))
@@ -112,7 +125,7 @@ if (targets.Contains("eventdb"))
     {
         Host = "127.0.0.1", Port = port, Database = "intelmq", User = "intelmq", Sslmode = "disable",
     }, ProgramContext.Default);
-    Report($"eventdb-output, batch {batch}", await Measure(eventdb));
+    Report($"eventdb-output, batch {batch}", await Measure(eventdb, batch, count));
 }
 
 if (targets.Contains("sqlite"))
@@ -126,12 +139,12 @@ if (targets.Contains("sqlite"))
         await create.ExecuteNonQueryAsync();
     }
     using var output = new SqlOutput(new SqlOutputOptions { Engine = SqlEngine.Sqlite, Database = database }, ProgramContext.Default);
-    Report($"sql-output (sqlite), batch {batch}", await Measure(output));
+    Report($"sql-output (sqlite), batch {batch}", await Measure(output, batch, count));
 }
 
 if (targets.Contains("csv"))
 {
     using var csv = new CsvOutput(new CsvOutputOptions { Path = Path.Combine(scratch, "events.csv") }, ProgramContext.Default);
-    Report($"csv-output, batch {batch}", await Measure(csv));
+    Report($"csv-output, batch {batch}", await Measure(csv, batch, count));
 }
 Directory.Delete(scratch, recursive: true);
