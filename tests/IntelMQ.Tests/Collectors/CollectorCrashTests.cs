@@ -179,4 +179,46 @@ public sealed class CollectorCrashTests : IDisposable
         Assert.Equal(1, Queued());
         Assert.Equal(2, broker.Delivered);
     }
+
+    [Fact]
+    public async Task Blueliv_crimeserver_collector_killed_before_the_hand_off_sends_the_list_once()
+    {
+        var api = new BluelivServer();
+        var fetched = Fetched();
+        api.Fetching = () =>
+        {
+            if (fetched.Task.IsCompleted) return;
+            LockQueue();
+            fetched.TrySetResult();
+        };
+        await using var server = await FeedServer.StartAsync(api.AnswerAsync);
+        string[] args = ["run", "blueliv-crimeserver-collector", "--set", $"api_key={BluelivServer.Key}", "--set", $"api_url={server.Url("")}"];
+
+        await CrashAsync(fetched, args);
+        Assert.Equal(0, Queued());
+
+        RunTwiceAndCount(args);
+    }
+
+    [Fact]
+    public async Task Fireeye_mas_collector_killed_before_the_hand_off_sends_the_alert_once()
+    {
+        var appliance = new FireEyeServer();
+        appliance.AddAlert("1591de22-4926-4124-b3ed-ffff96766295", "21232f297a57a5a743894a0e4a801fc3", "shop.example.com");
+        var fetched = Fetched();
+        appliance.Fetching = () =>
+        {
+            if (fetched.Task.IsCompleted) return;
+            LockQueue();
+            fetched.TrySetResult();
+        };
+        await using var server = await FeedServer.StartAsync(appliance.AnswerAsync);
+        string[] args = ["run", "fireeye-mas-collector", "--set", $"host={server.Url("")}", "--set", $"http_username={FireEyeServer.User}",
+            "--set", $"http_password={FireEyeServer.Password}"];
+
+        await CrashAsync(fetched, args);
+        Assert.Equal(0, Queued());
+
+        RunTwiceAndCount(args);
+    }
 }

@@ -20,19 +20,36 @@ public sealed class CollectorRun : IDisposable
 
     public async Task<RunSummary> CollectAsync(string program, object options, CancellationToken cancellationToken)
     {
-        var host = new CollectorHost(new CollectorHostOptions
-        {
-            Program = Programs.Catalog.Resolve(program),
-            Options = options,
-            Context = new ProgramContext { Id = "feed" },
-            Outputs = new Dictionary<string, IReadOnlyList<string>> { ["_default"] = [$"file:{Output}"] },
-            DumpPath = Path.Combine(_dir, "dump.jsonl"),
-            StatePath = StatePath,
-            Feed = new Dictionary<string, string> { ["feed.name"] = "Test Feed" },
-            Backoff = new Backoff(TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(5)),
-        }, ChannelCatalog.WithBuiltIns(), new ChannelContext("feed", 0, Log));
+        var host = Host(program, options, null);
         await using (host) return await host.RunAsync(cancellationToken, cancellationToken);
     }
+
+    /// <summary>Runs the collector as a daemon (a run at start, the next an hour later; a transient failure retried with backoff) until <paramref name="done"/> holds.</summary>
+    public async Task<RunSummary> DaemonAsync(string program, object options, Func<bool> done, CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var host = Host(program, options, CollectorSchedule.Every(TimeSpan.FromHours(1)));
+        await using (host)
+        {
+            var running = host.RunAsync(stop.Token, cancellationToken);
+            await Eventually.WaitForAsync("the daemon's reports", done, cancellationToken);
+            await stop.CancelAsync();
+            return await running;
+        }
+    }
+
+    CollectorHost Host(string program, object options, CollectorSchedule? schedule) => new(new CollectorHostOptions
+    {
+        Program = Programs.Catalog.Resolve(program),
+        Options = options,
+        Context = new ProgramContext { Id = "feed" },
+        Outputs = new Dictionary<string, IReadOnlyList<string>> { ["_default"] = [$"file:{Output}"] },
+        DumpPath = Path.Combine(_dir, "dump.jsonl"),
+        StatePath = StatePath,
+        Feed = new Dictionary<string, string> { ["feed.name"] = "Test Feed" },
+        Schedule = schedule,
+        Backoff = new Backoff(TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(5)),
+    }, ChannelCatalog.WithBuiltIns(), new ChannelContext("feed", 0, Log));
 
     public List<Event> Reports() =>
         File.Exists(Output) ? File.ReadAllLines(Output).SelectMany(l => EventJson.Read(Encoding.UTF8.GetBytes(l))).ToList() : [];
