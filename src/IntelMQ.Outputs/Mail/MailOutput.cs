@@ -28,14 +28,15 @@ namespace IntelMQ.Outputs.Mail;
         what arrived within linger_ms; a one-shot run over a queue with linger_ms takes everything queued (up to
         batch_size) as one batch, so run from cron it mails each recipient once per run, and says in the log which
         recipients got more than one mail because their events did not fit. testing_to sends every mail to one address
-        instead; mails_per_minute bounds the sending rate. STARTTLS when offered, SMTPS with ssl, authentication with smtp_username and smtp_password.
+        instead; mails_per_minute bounds the sending rate. STARTTLS when offered, SMTPS with ssl, authentication with
+        smtp_username and smtp_password.
         Mails are signed (multipart/signed, SHA-256) with S/MIME when smime_certificate names a PKCS#12 file, or with
         OpenPGP when gpg_key names an ASCII-armored secret key file; a key that cannot sign stops the start.
         """,
     FieldsRead = ["*"],
     Examples = [
         "intelmq run mail-output --set smtp_host=mail.example.org --set mail_from=cert@example.org --set testing_to=me@example.org --batch-size 5000 --linger-ms 600000 < events.jsonl",
-        "intelmq run mail-output --input 'redis://localhost:6379/2?queue=mail-output-queue' --batch-size 200000 --linger-ms 600000 --on-transient-error stop --set smtp_host=mail.example.org --set mail_from=cert@example.org",
+        "intelmq run mail-output --input 'redis://localhost:6379/2?queue=mail-output-queue' --batch-size 100000 --linger-ms 600000 --on-transient-error stop --set smtp_host=mail.example.org --set mail_from=cert@example.org",
         "intelmq run mail-output --set 'mail_to={ev[source.abuse_contact]}' --set 'subject=Incident in your AS {ev[source.asn]}' --set zip=true < events.jsonl",
     ])]
 public sealed class MailOutput : IOutput, IHealthCheck, IDisposable
