@@ -1,14 +1,17 @@
 // Events per second of the outputs that write databases and files: sql-output (engine=postgresql) into IntelMQ's
 // eventdb table and a server-side COPY of the same rows from a file, eventdb-output into the normalised eventdb,
-// sql-output with engine=sqlite, and csv-output.
-// Usage: dotnet run -c Release --project bench/IntelMQ.OutputBench -- --port 5432 --events 200000 --batch 1000 [--targets sql,single,copy,eventdb,sqlite,csv]
+// sql-output with engine=sqlite, csv-output, and mail-output's batcher into an SMTP sink the bench starts.
+// Usage: dotnet run -c Release --project bench/IntelMQ.OutputBench -- --port 5432 --events 200000 --batch 1000 [--targets sql,single,copy,eventdb,sqlite,csv,mail]
 // (single: sql-output one event per transaction, IntelMQ's pattern, on --single-events 20000)
-// bench/run-postgres-bench.sh starts a private server (fsync off) and runs it.
+// bench/run-postgres-bench.sh starts a private server (fsync off) and runs it. mail needs no server:
+// --targets mail [--recipients 1000] [--window EVENTS] mails the events in windows of --window (default all of them,
+// as one cron run over a queue takes them) to --recipients addresses, each mail with a CSV attachment.
 using System.Diagnostics;
 using IntelMQ.Core;
 using IntelMQ.Outputs;
 using IntelMQ.Outputs.Csv;
 using IntelMQ.Outputs.EventDb;
+using IntelMQ.Outputs.Mail;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 
@@ -24,7 +27,7 @@ var file = Arg("file", Path.Combine(Path.GetTempPath(), $"eventdb-bench-{Environ
 var scratch = Directory.CreateTempSubdirectory("output-bench-").FullName;
 
 await using var connection = new NpgsqlConnection($"Host=127.0.0.1;Port={port};Username=intelmq;Database=intelmq;Pooling=false");
-await connection.OpenAsync();
+if (targets.Any(t => t is "sql" or "single" or "copy" or "eventdb")) await connection.OpenAsync();
 async Task Execute(string sql)
 {
     await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
@@ -32,6 +35,7 @@ async Task Execute(string sql)
 }
 
 // Events shaped like a Shadowserver scan report's, 16 fields, extra and raw included, over two months.
+var heapBefore = GC.GetTotalMemory(forceFullCollection: true);
 var events = new List<Event>(count);
 var random = new Random(1);
 for (var i = 0; i < count; i++)
@@ -59,6 +63,8 @@ for (var i = 0; i < count; i++)
     ev.AssignStableId();
     events.Add(ev);
 }
+
+var eventBytes = GC.GetTotalMemory(forceFullCollection: true) - heapBefore;
 
 async Task<double> Measure(IOutput output, int batch, int count)
 {
@@ -146,5 +152,18 @@ if (targets.Contains("csv"))
 {
     using var csv = new CsvOutput(new CsvOutputOptions { Path = Path.Combine(scratch, "events.csv") }, ProgramContext.Default);
     Report($"csv-output, batch {batch}", await Measure(csv, batch, count));
+}
+if (targets.Contains("mail"))
+{
+    var recipients = int.Parse(Arg("recipients", "1000"));
+    var window = int.Parse(Arg("window", count.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+    var contact = DhoMapping.ToIdf("source.abuse_contact")!;
+    for (var i = 0; i < count; i++) events[i].Add(contact, $"abuse@as{i % recipients}.example.net");
+    await using var sink = SmtpSink.Start();
+    using var mail = new MailOutput(new MailOutputOptions { SmtpHost = "127.0.0.1", SmtpPort = sink.Port, MailFrom = "cert@example.org", Starttls = false }, ProgramContext.Default);
+    var seconds = await Measure(mail, window, count);
+    Report($"mail-output, window {window}", seconds);
+    Console.WriteLine($"{"",-36} {sink.Mails,10:N0} mails  in {seconds,7:F2} s, {sink.Mails / seconds,10:N0} mails/s, {sink.Bytes / sink.Mails / 1024.0:F1} KiB per mail");
+    Console.WriteLine($"{"",-36} events in memory {eventBytes / count:N0} bytes each; peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / (1 << 20):N0} MiB");
 }
 Directory.Delete(scratch, recursive: true);

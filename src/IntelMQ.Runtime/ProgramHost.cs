@@ -115,22 +115,26 @@ public sealed class ProgramHost : IAsyncDisposable
                 if (!_host.Daemon && queue) break;
                 continue;
             }
-            if (deliveries.Count < max && _host.Linger > TimeSpan.Zero) deliveries = await LingerAsync(deliveries, max, stop);
+            if (deliveries.Count < max && _host.Linger > TimeSpan.Zero) deliveries = await LingerAsync(deliveries, max, !_host.Daemon && queue, stop);
             await step(new Batch(deliveries));
         }
     }
 
     // Fewer, larger batches: keep receiving for the linger time, so a trickle of messages is not sent one round trip each.
-    async Task<IReadOnlyList<Delivery>> LingerAsync(IReadOnlyList<Delivery> first, int max, CancellationToken stop)
+    // A one-shot run over a queue stops lingering once the queue is drained: the whole queue is then one batch (one
+    // mail per recipient from a mail output run by cron), and waiting longer would only delay the run's end.
+    async Task<IReadOnlyList<Delivery>> LingerAsync(IReadOnlyList<Delivery> first, int max, bool untilDrained, CancellationToken stop)
     {
         var batch = new List<Delivery>(first);
         var deadline = DateTime.UtcNow + _host.Linger;
         while (batch.Count < max && DateTime.UtcNow < deadline && !stop.IsCancellationRequested)
         {
+            var wait = deadline - DateTime.UtcNow;
+            if (untilDrained && wait > _host.IdleWait) wait = _host.IdleWait;
             IReadOnlyList<Delivery>? more;
-            try { more = await _input!.ReceiveAsync(max - batch.Count, deadline - DateTime.UtcNow, stop); }
+            try { more = await _input!.ReceiveAsync(max - batch.Count, wait, stop); }
             catch (OperationCanceledException) when (stop.IsCancellationRequested) { break; }
-            if (more is null) break;
+            if (more is null || more.Count == 0 && untilDrained) break;
             batch.AddRange(more);
         }
         return batch;

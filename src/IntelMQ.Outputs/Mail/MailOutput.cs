@@ -8,6 +8,7 @@ using IntelMQ.Outputs.Text;
 using MailKit;
 using MailKit.Net.Smtp;
 using MailKit.Security;
+using Microsoft.Extensions.Logging;
 using MimeKit;
 
 namespace IntelMQ.Outputs.Mail;
@@ -24,14 +25,18 @@ namespace IntelMQ.Outputs.Mail;
         accepted its mail (the reply to DATA); a recipient the server refuses for good (5xx) sends that mail's events to
         the dump with the server's reply, a temporary refusal (4xx) retries them; a server that is down or a broken
         connection retries the mails not yet accepted. The batch window is the host's batch: batch_size events, or
-        what arrived within linger_ms. testing_to sends every mail to one address instead; mails_per_minute bounds the
-        sending rate. STARTTLS when offered, SMTPS with ssl, authentication with smtp_username and smtp_password.
+        what arrived within linger_ms; a one-shot run over a queue with linger_ms takes everything queued (up to
+        batch_size) as one batch, so run from cron it mails each recipient once per run, and says in the log which
+        recipients got more than one mail because their events did not fit. testing_to sends every mail to one address
+        instead; mails_per_minute bounds the sending rate. STARTTLS when offered, SMTPS with ssl, authentication with
+        smtp_username and smtp_password.
         Mails are signed (multipart/signed, SHA-256) with S/MIME when smime_certificate names a PKCS#12 file, or with
         OpenPGP when gpg_key names an ASCII-armored secret key file; a key that cannot sign stops the start.
         """,
     FieldsRead = ["*"],
     Examples = [
         "intelmq run mail-output --set smtp_host=mail.example.org --set mail_from=cert@example.org --set testing_to=me@example.org --batch-size 5000 --linger-ms 600000 < events.jsonl",
+        "intelmq run mail-output --input 'redis://localhost:6379/2?queue=mail-output-queue' --batch-size 100000 --linger-ms 600000 --on-transient-error stop --set smtp_host=mail.example.org --set mail_from=cert@example.org",
         "intelmq run mail-output --set 'mail_to={ev[source.abuse_contact]}' --set 'subject=Incident in your AS {ev[source.asn]}' --set zip=true < events.jsonl",
     ])]
 public sealed class MailOutput : IOutput, IHealthCheck, IDisposable
@@ -50,6 +55,9 @@ public sealed class MailOutput : IOutput, IHealthCheck, IDisposable
     readonly TimeSpan _interval, _maxAge;
     readonly TimeProvider _clock;
     readonly MailSigner? _signer;
+    readonly ILogger _log;
+    // One-shot runs only: recipients mailed so far, to say when one gets a second mail (its events did not fit one batch).
+    readonly HashSet<string>? _mailed;
     SmtpClient? _client;
     long _lastSend;
 
@@ -75,6 +83,8 @@ public sealed class MailOutput : IOutput, IHealthCheck, IDisposable
         _interval = options.MailsPerMinute > 0 ? TimeSpan.FromMinutes(1) / options.MailsPerMinute : TimeSpan.Zero;
         _maxAge = TimeSpan.FromDays(options.IgnoreOlderThanDays);
         _signer = MailSigner.Create(options);
+        _log = context.Log;
+        if (!context.Daemon) _mailed = new(StringComparer.OrdinalIgnoreCase);
     }
 
     static MailboxAddress? Address(string option, string text)
@@ -132,9 +142,10 @@ public sealed class MailOutput : IOutput, IHealthCheck, IDisposable
         var mails = Group(events, results);
         if (mails.Count == 0) return;
         var sent = 0;
+        List<string>? again = null;
         for (var m = 0; m < mails.Count; m++)
         {
-            var (recipients, indexes) = mails[m];
+            var (key, recipients, indexes) = mails[m];
             var mailEvents = indexes.ConvertAll(i => events[i]);
             MimeMessage message;
             try
@@ -153,6 +164,7 @@ public sealed class MailOutput : IOutput, IHealthCheck, IDisposable
                 await client.SendAsync(message, _from, _testingTo is { } tester ? [tester] : [.. recipients, .. _bcc], cancellationToken);
                 _lastSend = _clock.GetTimestamp();
                 sent++;
+                if (_mailed is not null && !_mailed.Add(key)) (again ??= []).Add(key);
             }
             catch (SmtpCommandException ex)
             {
@@ -168,15 +180,18 @@ public sealed class MailOutput : IOutput, IHealthCheck, IDisposable
                 // Mails already accepted stay accepted: only this one and the rest are tried again.
                 for (var rest = m; rest < mails.Count; rest++)
                     Mark(results, mails[rest].Indexes, WriteResult.Retry($"{Program}: {_options.SmtpHost}:{_options.SmtpPort}: {ex.Message}"));
-                return;
+                break;
             }
         }
+        if (again is not null)
+            _log.LogWarning("{Program}: {Count} recipients got another mail in this run, as their events did not fit into one batch (batch_size): {Recipients}",
+                Program, again.Count, string.Join("; ", again.Take(10)) + (again.Count > 10 ? "; ..." : ""));
     }
 
     /// <summary>The batch's events by recipients, in the order of their first event; events without a recipient are refused.</summary>
-    List<(MailboxAddress[] Recipients, List<int> Indexes)> Group(IReadOnlyList<Event> events, WriteResult[] results)
+    List<(string Key, MailboxAddress[] Recipients, List<int> Indexes)> Group(IReadOnlyList<Event> events, WriteResult[] results)
     {
-        var mails = new List<(MailboxAddress[], List<int>)>();
+        var mails = new List<(string, MailboxAddress[], List<int>)>();
         var byKey = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
         var now = _clock.GetUtcNow();
         for (var i = 0; i < events.Count; i++)
@@ -197,9 +212,9 @@ public sealed class MailOutput : IOutput, IHealthCheck, IDisposable
             if (!byKey.TryGetValue(key, out var m))
             {
                 byKey[key] = m = mails.Count;
-                mails.Add((recipients, []));
+                mails.Add((key, recipients, []));
             }
-            mails[m].Item2.Add(i);
+            mails[m].Item3.Add(i);
         }
         return mails;
     }

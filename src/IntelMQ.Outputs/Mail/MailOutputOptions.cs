@@ -88,7 +88,7 @@ public sealed record MailOutputOptions
     [Option("Accepted for IntelMQ configurations (smtp): failures are always classified, transient ones retried.")]
     public bool FailOnErrors { get; set; }
 
-    [Option("Accepted for IntelMQ's smtp_batch configurations and not used: the batch window is the host's batch (batch_size, linger_ms), no Redis cache.")]
+    [Option("Accepted for IntelMQ's smtp_batch configurations and not used: the events wait in the input queue until a one-shot run (from cron) mails them, no Redis cache.")]
     public int RedisCacheDb { get; set; }
 
     [Option("Accepted for IntelMQ's smtp_batch configurations and not used (see redis_cache_db).")]

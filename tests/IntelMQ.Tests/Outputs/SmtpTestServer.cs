@@ -11,7 +11,9 @@ namespace IntelMQ.Tests.Outputs;
 
 /// <summary>
 /// A real SMTP server (the SmtpServer library) on 127.0.0.1 and a free port, keeping every mail it accepted with its
-/// envelope; recipients for which <c>refuse</c> says true are refused at RCPT TO (550).
+/// envelope; recipients for which <c>refuse</c> says true are refused at RCPT TO (550). With <c>holdReplies</c>, a mail
+/// counts as received when its data arrived, and the server answers DATA only once that task completes (for a test
+/// that kills the sender in between).
 /// </summary>
 public sealed class SmtpTestServer : IAsyncDisposable
 {
@@ -19,14 +21,14 @@ public sealed class SmtpTestServer : IAsyncDisposable
     readonly CancellationTokenSource _stop = new();
     readonly Task _running;
 
-    SmtpTestServer(int port, Func<string, bool> refuse, (string User, string Password)? login)
+    SmtpTestServer(int port, Func<string, bool> refuse, (string User, string Password)? login, Task? holdReplies)
     {
         Port = port;
         var options = new SmtpServerOptionsBuilder().ServerName("localhost")
             .Endpoint(e => e.Endpoint(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port)).AllowUnsecureAuthentication(true).AuthenticationRequired(login is not null))
             .Build();
         var services = new ServiceProvider();
-        services.Add(new Store(Received));
+        services.Add(new Store(Received, holdReplies));
         services.Add(new DelegatingMailboxFilter((_, _) => true, (_, to, _) => !refuse(to.AsAddress())));
         if (login is { } l) services.Add(new SmtpServer.Authentication.DelegatingUserAuthenticator((user, password) => user == l.User && password == l.Password));
         _server = new SmtpServer.SmtpServer(options, services);
@@ -38,8 +40,8 @@ public sealed class SmtpTestServer : IAsyncDisposable
     /// <summary>Every accepted mail: the envelope's recipients and the parsed message.</summary>
     public ConcurrentQueue<(string[] Recipients, MimeMessage Message)> Received { get; } = new();
 
-    public static SmtpTestServer Start(Func<string, bool>? refuse = null, (string User, string Password)? login = null, int port = 0) =>
-        new(port == 0 ? Channels.RedisServer.FreePort() : port, refuse ?? (_ => false), login);
+    public static SmtpTestServer Start(Func<string, bool>? refuse = null, (string User, string Password)? login = null, int port = 0, Task? holdReplies = null) =>
+        new(port == 0 ? Channels.RedisServer.FreePort() : port, refuse ?? (_ => false), login, holdReplies);
 
     public async ValueTask DisposeAsync()
     {
@@ -54,13 +56,14 @@ public sealed class SmtpTestServer : IAsyncDisposable
         _stop.Dispose();
     }
 
-    sealed class Store(ConcurrentQueue<(string[], MimeMessage)> received) : MessageStore
+    sealed class Store(ConcurrentQueue<(string[], MimeMessage)> received, Task? holdReplies) : MessageStore
     {
         public override async Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
         {
             using var stream = new MemoryStream(buffer.ToArray());
             var message = await MimeMessage.LoadAsync(stream, cancellationToken);
             received.Enqueue(([.. transaction.To.Select(t => t.AsAddress())], message));
+            if (holdReplies is not null) await holdReplies.WaitAsync(cancellationToken);
             return SmtpResponse.Ok;
         }
     }
