@@ -184,8 +184,8 @@ public sealed class MailOutput : IOutput, IHealthCheck, IDisposable
             }
         }
         if (again is not null)
-            _log.LogWarning("{Program}: {Count} recipients got another mail in this run, as their events did not fit into one batch (batch_size): {Recipients}",
-                Program, again.Count, string.Join("; ", again.Take(10)) + (again.Count > 10 ? "; ..." : ""));
+            _log.LogWarning("{Count} recipients got another mail in this run, as their events did not fit into one batch (batch_size): {Recipients}",
+                again.Count, string.Join("; ", again.Take(10)) + (again.Count > 10 ? "; ..." : ""));
     }
 
     /// <summary>The batch's events by recipients, in the order of their first event; events without a recipient are refused.</summary>
@@ -283,9 +283,11 @@ public sealed class MailOutput : IOutput, IHealthCheck, IDisposable
         return buffer.ToArray();
     }
 
-    /// <summary>The open connection, checked with NOOP (servers close idle ones), or a new one.</summary>
+    /// <summary>The open connection, checked with NOOP when it was idle (servers close idle ones), or a new one.</summary>
     async ValueTask<SmtpClient> ConnectedAsync(CancellationToken cancellationToken)
     {
+        // A connection that just took a mail is used as it is: a NOOP per mail would double the round trips of a batch.
+        if (_client is { IsConnected: true } busy && _lastSend != 0 && _clock.GetElapsedTime(_lastSend) < TimeSpan.FromSeconds(5)) return busy;
         if (_client is { IsConnected: true } open)
         {
             try
