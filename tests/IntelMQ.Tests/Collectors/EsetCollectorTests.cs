@@ -1,4 +1,6 @@
 using IntelMQ.Collectors.Eset;
+using IntelMQ.Parsers.Eset;
+using IntelMQ.Tests.Parsers;
 
 namespace IntelMQ.Tests.Collectors;
 
@@ -41,6 +43,20 @@ public sealed class EsetCollectorTests : IDisposable
         var first = Taxii11Server.Parse((string)polls[0].Element(Taxii11Server.Taxii + "Exclusive_Begin_Timestamp")!);
         Assert.Equal(TimeSpan.FromHours(1), Taxii11Server.Parse((string)polls[0].Element(Taxii11Server.Taxii + "Inclusive_End_Timestamp")!) - first);
         Assert.Equal(["Discovery_Request", "Poll_Request", "Poll_Fulfillment", "Discovery_Request", "Poll_Request"], _taxii.Requests.Select(r => r.Name.LocalName));
+    }
+
+    [Fact]
+    public async Task A_collected_report_is_one_the_ESET_parser_takes()
+    {
+        await using var server = await FeedServer.StartAsync(_taxii.AnswerAsync);
+
+        await _run.CollectAsync("eset-collector", Options(server), TestContext.Current.CancellationToken);
+
+        var report = _run.Reports()[0];
+        var output = new CollectingEmitter();
+        new EsetParser().Parse(report, new StringReader((string)report["event.original"]!), output);
+        Assert.Empty(output.Rejected);
+        Assert.Equal("http://malicious.example/a", Assert.Single(output.Events)["source.url.full"]);
     }
 
     [Fact]
