@@ -15,8 +15,11 @@ public sealed record EsetCollectorOptions : HttpParameters
     [Option("The TAXII 1.1 server: a host name (reached over HTTPS) or a base URL.")]
     public string Endpoint { get; set; } = "eti.eset.com";
 
-    [Option("The path of the server's poll service.")]
-    public string PollPath { get; set; } = "/taxiiservice/poll";
+    [Option("The path of the server's TAXII discovery service, which names its poll service; also the reports' feed.url.")]
+    public string DiscoveryPath { get; set; } = "/taxiiservice/discovery";
+
+    [Option("The poll service's path or URL; empty: the poll service the discovery service names.")]
+    public string? PollPath { get; set; }
 
     [Option("The collection to poll, e.g. ei.urls (json).")]
     public string? Collection { get; set; }

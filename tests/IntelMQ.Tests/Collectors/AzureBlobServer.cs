@@ -19,6 +19,9 @@ public sealed class AzureBlobServer
 
     public int Downloads { get; private set; }
 
+    /// <summary>Runs as a blob's download is answered (with the blob's name), before the answer is sent.</summary>
+    public Action<string>? Downloading { get; set; }
+
     public async Task AnswerAsync(HttpContext context)
     {
         var request = context.Request;
@@ -42,6 +45,7 @@ public sealed class AzureBlobServer
         if (request.Path.StartsWithSegments(prefix, out var rest) && Blobs.TryGetValue(Uri.UnescapeDataString(rest.Value!.TrimStart('/')), out var blob))
         {
             Downloads++;
+            Downloading?.Invoke(Uri.UnescapeDataString(rest.Value!.TrimStart('/')));
             await context.Response.Body.WriteAsync(blob.Content);
             return;
         }

@@ -1,69 +1,91 @@
-using System.Text;
-using System.Xml.Linq;
 using IntelMQ.Collectors.Eset;
-using Microsoft.AspNetCore.Http;
+using IntelMQ.Parsers.Eset;
+using IntelMQ.Tests.Parsers;
 
 namespace IntelMQ.Tests.Collectors;
 
-/// <summary>The ESET collector against a Kestrel server answering as a TAXII 1.1 poll service (XML message binding).</summary>
+/// <summary>The ESET collector against a TAXII 1.1 server that checks its requests against the XML message and HTTP protocol bindings.</summary>
 public sealed class EsetCollectorTests : IDisposable
 {
-    static readonly XNamespace Taxii = "http://taxii.mitre.org/messages/taxii_xml_binding-1.1";
+    static readonly DateTimeOffset Recent = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 600);
     readonly CollectorRun _run = new();
-    readonly List<XElement> _requests = [];
+    readonly Taxii11Server _taxii = new();
+
+    public EsetCollectorTests()
+    {
+        _taxii.Blocks.Add((Recent, "[{\"url\": \"http://malicious.example/a\"}]"));
+        _taxii.Blocks.Add((Recent.AddSeconds(1), "[{\"url\": \"http://malicious.example/b\"}]"));
+    }
 
     public void Dispose() => _run.Dispose();
 
-    static EsetCollectorOptions Options(FeedServer server, string password = "secret") => new()
+    static EsetCollectorOptions Options(FeedServer server, string password = Taxii11Server.Password) => new()
     {
-        Username = "cert", Password = new(password), Endpoint = server.Url(""), Collection = "ei.urls (json)",
+        Username = Taxii11Server.User, Password = new(password), Endpoint = server.Url(""), Collection = Taxii11Server.Collection,
     };
 
-    async Task AnswerAsync(HttpContext context)
-    {
-        var request = XElement.Parse(await new StreamReader(context.Request.Body).ReadToEndAsync());
-        lock (_requests) _requests.Add(request);
-        context.Response.ContentType = "application/xml";
-        context.Response.Headers["X-TAXII-Content-Type"] = "urn:taxii.mitre.org:message:xml:1.1";
-        var expected = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("cert:secret"));
-        XElement answer;
-        if (context.Request.Path != "/taxiiservice/poll" || context.Request.Headers.Authorization != expected
-            || context.Request.Headers["X-TAXII-Content-Type"] != "urn:taxii.mitre.org:message:xml:1.1")
-            answer = new XElement(Taxii + "Status_Message", new XAttribute("status_type", "UNAUTHORIZED"), new XElement(Taxii + "Message", "Authentication failed"));
-        else if (request.Name == Taxii + "Poll_Request" && (string?)request.Attribute("collection_name") == "ei.urls (json)")
-            answer = Response(more: true, "[{\"url\": \"http://malicious.example/a\"}]");
-        else if (request.Name == Taxii + "Poll_Fulfillment" && (string?)request.Attribute("result_id") == "r1" && (string?)request.Attribute("result_part_number") == "2")
-            answer = Response(more: false, "[{\"url\": \"http://malicious.example/b\"}]");
-        else answer = new XElement(Taxii + "Status_Message", new XAttribute("status_type", "NOT_FOUND"), new XElement(Taxii + "Message", "No such collection"));
-        await context.Response.WriteAsync(answer.ToString());
-    }
-
-    static XElement Response(bool more, string content) =>
-        new(Taxii + "Poll_Response", new XAttribute("collection_name", "ei.urls (json)"), new XAttribute("more", more ? "true" : "false"), new XAttribute("result_id", "r1"),
-            new XElement(Taxii + "Content_Block", new XElement(Taxii + "Content_Binding", new XAttribute("binding_id", "urn:eset.com:json")), new XElement(Taxii + "Content", content)));
+    List<System.Xml.Linq.XElement> Polls() => _taxii.Requests.Where(r => r.Name == Taxii11Server.Taxii + "Poll_Request").ToList();
 
     [Fact]
-    public async Task Every_content_block_of_every_part_is_a_report_and_the_next_run_polls_from_the_last_end()
+    public async Task Every_content_block_of_every_part_is_a_report_of_its_feed_and_the_next_run_polls_from_the_last_end()
     {
-        await using var server = await FeedServer.StartAsync(AnswerAsync);
+        await using var server = await FeedServer.StartAsync(_taxii.AnswerAsync);
 
         await _run.CollectAsync("intelmq.bots.collectors.eset.collector", Options(server), TestContext.Current.CancellationToken);
         await _run.CollectAsync("eset-collector", Options(server), TestContext.Current.CancellationToken);
 
-        Assert.Equal(["[{\"url\": \"http://malicious.example/a\"}]", "[{\"url\": \"http://malicious.example/b\"}]", "[{\"url\": \"http://malicious.example/a\"}]", "[{\"url\": \"http://malicious.example/b\"}]"],
-            _run.Reports().Select(r => (string)r["event.original"]!));
-        var polls = _requests.Where(r => r.Name == Taxii + "Poll_Request").ToList();
+        var reports = _run.Reports();
+        Assert.Equal(["[{\"url\": \"http://malicious.example/a\"}]", "[{\"url\": \"http://malicious.example/b\"}]"], reports.Select(r => (string)r["event.original"]!));
+        Assert.All(reports, r => Assert.Equal((Taxii11Server.Collection, server.Url("taxiiservice/discovery")), (r["custom.eset_feed"], r["feed.url"])));
+        var polls = Polls();
         Assert.Equal(2, polls.Count);
-        Assert.Equal((string?)polls[0].Element(Taxii + "Inclusive_End_Timestamp"), (string?)polls[1].Element(Taxii + "Exclusive_Begin_Timestamp"));
-        var first = DateTimeOffset.Parse((string)polls[0].Element(Taxii + "Exclusive_Begin_Timestamp")!);
-        var firstEnd = DateTimeOffset.Parse((string)polls[0].Element(Taxii + "Inclusive_End_Timestamp")!);
-        Assert.Equal(TimeSpan.FromHours(1), firstEnd - first);
+        Assert.Equal((string?)polls[0].Element(Taxii11Server.Taxii + "Inclusive_End_Timestamp"), (string?)polls[1].Element(Taxii11Server.Taxii + "Exclusive_Begin_Timestamp"));
+        var first = Taxii11Server.Parse((string)polls[0].Element(Taxii11Server.Taxii + "Exclusive_Begin_Timestamp")!);
+        Assert.Equal(TimeSpan.FromHours(1), Taxii11Server.Parse((string)polls[0].Element(Taxii11Server.Taxii + "Inclusive_End_Timestamp")!) - first);
+        Assert.Equal(["Discovery_Request", "Poll_Request", "Poll_Fulfillment", "Discovery_Request", "Poll_Request"], _taxii.Requests.Select(r => r.Name.LocalName));
+    }
+
+    [Fact]
+    public async Task A_collected_report_is_one_the_ESET_parser_takes()
+    {
+        await using var server = await FeedServer.StartAsync(_taxii.AnswerAsync);
+
+        await _run.CollectAsync("eset-collector", Options(server), TestContext.Current.CancellationToken);
+
+        var report = _run.Reports()[0];
+        var output = new CollectingEmitter();
+        new EsetParser().Parse(report, new StringReader((string)report["event.original"]!), output);
+        Assert.Empty(output.Rejected);
+        Assert.Equal("http://malicious.example/a", Assert.Single(output.Events)["source.url.full"]);
+    }
+
+    [Fact]
+    public async Task The_poll_service_is_the_one_the_discovery_service_names()
+    {
+        _taxii.PollPath = "/services/poll-eti";
+        await using var server = await FeedServer.StartAsync(_taxii.AnswerAsync);
+
+        await _run.CollectAsync("eset-collector", Options(server), TestContext.Current.CancellationToken);
+
+        Assert.Equal(2, _run.Reports().Count);
+        Assert.Contains(server.Requests, r => r.Request == "POST /services/poll-eti");
+    }
+
+    [Fact]
+    public async Task The_next_window_begins_where_the_server_says_it_considered_content()
+    {
+        _taxii.Now = Recent.AddMinutes(1);
+        await using var server = await FeedServer.StartAsync(_taxii.AnswerAsync);
+
+        await _run.CollectAsync("eset-collector", Options(server), TestContext.Current.CancellationToken);
+
+        Assert.Equal(_taxii.Now, Taxii11Server.Parse(_run.State("end")!));
     }
 
     [Fact]
     public async Task A_refused_login_fails_the_run_with_the_TAXII_status()
     {
-        await using var server = await FeedServer.StartAsync(AnswerAsync);
+        await using var server = await FeedServer.StartAsync(_taxii.AnswerAsync);
 
         var error = await Assert.ThrowsAsync<IOException>(() => _run.CollectAsync("eset-collector", Options(server, "wrong"), TestContext.Current.CancellationToken));
 

@@ -56,4 +56,30 @@ public sealed class RsyncCollectorTests : IDisposable
 
         Assert.Equal(name, Assert.Single(_run.Reports())["custom.file_name"]);
     }
+
+    [Fact]
+    public async Task Extra_params_reach_rsync_each_as_one_argument()
+    {
+        File.WriteAllText(Path.Combine(_source, "wild.surbl.org.rbldnsd"), ":127.0.0.2:\n");
+        // A space in the path: each parameter is one argument, not split as a shell would.
+        var log = Path.Combine(Directory.CreateDirectory(Path.Combine(_source, "log dir")).FullName, "rsync.log");
+
+        await _run.CollectAsync("rsync-collector", Options("wild.surbl.org.rbldnsd") with { ExtraParams = [$"--log-file={log}", "--log-file-format=fetched %n"] },
+            TestContext.Current.CancellationToken);
+
+        Assert.Contains("fetched wild.surbl.org.rbldnsd", File.ReadAllText(log));
+        Assert.Single(_run.Reports());
+    }
+
+    [Fact]
+    public async Task An_extra_param_rsync_refuses_fails_the_run_with_its_message()
+    {
+        File.WriteAllText(Path.Combine(_source, "wild.surbl.org.rbldnsd"), ":127.0.0.2:\n");
+
+        var error = await Assert.ThrowsAsync<IOException>(() => _run.CollectAsync("rsync-collector", Options("wild.surbl.org.rbldnsd") with { ExtraParams = ["--no-such-option"] },
+            TestContext.Current.CancellationToken));
+
+        Assert.Contains("--no-such-option", error.Message);
+        Assert.Empty(_run.Reports());
+    }
 }

@@ -24,6 +24,9 @@ public sealed partial class RtServer
 
     public List<string> Queries { get; } = [];
 
+    /// <summary>Runs as an attachment's content is answered (with the ticket's number), before the answer is sent.</summary>
+    public Action<int>? Fetching { get; set; }
+
     public async Task AnswerAsync(HttpContext context)
     {
         var form = await context.Request.ReadFormAsync();
@@ -34,6 +37,7 @@ public sealed partial class RtServer
             return;
         }
         var path = context.Request.Path.Value!["/REST/1.0/".Length..].Split('/');
+        if (path is ["ticket", var fetched, "attachments", _, "content"]) Fetching?.Invoke(int.Parse(fetched));
         byte[] answer;
         lock (Tickets)
         {
