@@ -31,7 +31,7 @@ namespace IntelMQ.Outputs.Cassandra;
         Write_failure, a server error, a timeout and a lost connection retry the batch (the events after the ones
         already written when some were); a statement the node forgot is prepared again. A syntax error, a refused
         login or permission, or a table the INSERT cannot be prepared for stops the program as misconfigured.
-        The client speaks the CQL native protocol v4 itself (Cassandra 2.2 and later, ScyllaDB): no CQL driver is
+        The client speaks the CQL native protocol v4 itself (Cassandra 2.2 and later): no CQL driver is
         available as a NuGet package here. The health check logs in and asks the node for its options.
         """,
     FieldsRead = ["*"],

@@ -11,12 +11,13 @@ public readonly record struct CqlEndpoint(string Host, int Port)
     /// <exception cref="ConfigurationException">The text is not a host with an optional port.</exception>
     public static CqlEndpoint Parse(string owner, string text)
     {
-        string host = text.Trim(), port = "";
+        string host = text.Trim();
+        string? port = null;
         if (host.StartsWith('['))
         {
             var close = host.IndexOf(']');
             if (close < 0) throw Wrong(owner, text);
-            port = host[(close + 1)..] is [':', .. var p] ? p : host.Length == close + 1 ? "" : throw Wrong(owner, text);
+            port = host[(close + 1)..] is [':', .. var p] ? p : host.Length == close + 1 ? null : throw Wrong(owner, text);
             host = host[1..close];
         }
         else if (host.Count(c => c == ':') == 1)
@@ -25,7 +26,7 @@ public readonly record struct CqlEndpoint(string Host, int Port)
             host = host[..host.IndexOf(':')];
         }
         if (host.Length == 0 || host.Any(char.IsWhiteSpace)) throw Wrong(owner, text);
-        if (port.Length == 0) return new CqlEndpoint(host, DefaultPort);
+        if (port is null) return new CqlEndpoint(host, DefaultPort);
         return int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is > 0 and <= 65535
             ? new CqlEndpoint(host, n)
             : throw Wrong(owner, text);

@@ -66,6 +66,23 @@ public sealed class CassandraOutputTests
     }
 
     [Fact]
+    public async Task Intelmq_run_writes_the_events_and_dumps_the_one_the_node_refuses()
+    {
+        await using var server = CqlTestServer.Start();
+        server.Refuse = row => row["source_ip"] is IPAddress ip && ip.Equals(IPAddress.Parse("192.0.2.2")) ? "Invalid value for column source_ip" : null;
+        using var intelmq = new IntelMQCommand();
+        var input = string.Concat(Enumerable.Range(1, 3).Select(i =>
+            $$"""{"__type": "Event", "feed.name": "Test Feed", "classification.type": "scanner", "source.ip": "192.0.2.{{i}}"}""" + "\n"));
+
+        var run = await Task.Run(() => intelmq.Run(input, "run", "cassandra-output", "--set", $"hosts=127.0.0.1:{server.Port}", "--set", "keyspace=intelmq",
+            "--dump", intelmq.PathOf("dump.jsonl")), Cancel);
+
+        Assert.True(run.ExitCode == 1, run.Stderr);
+        Assert.Equal(2, server.Rows.Count);
+        Assert.Contains("Invalid value for column source_ip", Assert.Single(File.ReadAllLines(intelmq.PathOf("dump.jsonl"))));
+    }
+
+    [Fact]
     public async Task Writing_a_batch_again_overwrites_its_rows_by_event_id()
     {
         await using var server = CqlTestServer.Start();
@@ -304,6 +321,7 @@ public sealed class CassandraOutputTests
 
     [Theory]
     [InlineData("hosts", "cassandra.example.org:99999")]
+    [InlineData("hosts", "cassandra.example.org:")]
     [InlineData("keyspace", "")]
     [InlineData("keyspace", "intel-mq")]
     [InlineData("consistency", "SERIAL")]

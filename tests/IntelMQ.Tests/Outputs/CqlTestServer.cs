@@ -28,7 +28,7 @@ public sealed partial class CqlTestServer : IAsyncDisposable
     readonly Task _accepting;
     readonly ConcurrentDictionary<string, Statement> _prepared = new(StringComparer.Ordinal);
     readonly ConcurrentBag<TcpClient> _clients = [];
-    int _overloaded, _notYetOverloaded, _dropNextWrite;
+    int _overloaded, _notYetOverloaded, _dropNextWrite, _connections;
 
     sealed record Statement(string Table, string[] Columns);
 
@@ -61,7 +61,8 @@ public sealed partial class CqlTestServer : IAsyncDisposable
     /// <summary>Every EXECUTE and BATCH that was applied: its kind, statements, consistency and bytes of values.</summary>
     public ConcurrentQueue<(string Kind, int Count, ushort Consistency, int Bytes)> Writes { get; } = new();
 
-    public int Connections;
+    /// <summary>How many connections were accepted.</summary>
+    public int Connections => Volatile.Read(ref _connections);
 
     /// <summary>The Invalid message for a row (its decoded values), or null to store it.</summary>
     public Func<IReadOnlyDictionary<string, object?>, string?> Refuse { get; set; } = _ => null;
@@ -89,7 +90,7 @@ public sealed partial class CqlTestServer : IAsyncDisposable
             {
                 var client = await _listener.AcceptTcpClientAsync(_stop.Token);
                 _clients.Add(client);
-                Interlocked.Increment(ref Connections);
+                Interlocked.Increment(ref _connections);
                 _ = Task.Run(() => ServeAsync(client));
             }
         }
