@@ -24,11 +24,11 @@ public sealed record DxlEvent(string? MessageId, string? SourceClientId, byte[] 
         {
             var version = reader.ReadInt32();
             var type = reader.ReadInt32();
-            if (version < 0) throw new InvalidDataException($"the DXL message version is {version}");
+            if (version < 0) throw new InvalidDataException($"not a DXL message: the version is {version}");
             if (type != EventType)
                 throw new InvalidDataException(type is >= 0 and < EventType or EventType + 1
                     ? $"a DXL {TypeNames[type]} (type {type}), not an event: a service's messages are not reports"
-                    : $"the DXL message type is {type}, which is none of request (0), response (1), event (2) or error response (3)");
+                    : $"not a DXL message: the type is {type}, none of request (0), response (1), event (2) or error response (3)");
             var messageId = ReadText(ref reader);
             var sourceClientId = ReadText(ref reader);
             ReadText(ref reader);
