@@ -128,7 +128,7 @@ public sealed class OpenDxlCollectorTests : IDisposable
         var config = Config($"b1=b1;{broker.Port};127.0.0.1", certs: $"BrokerCertChain=ca.pem\nCertFile={other.ClientPem}\nPrivateKey={other.ClientPem}\n");
         var collector = new OpenDxlCollector(Options(config), ProgramContext.Default);
 
-        var error = await Assert.ThrowsAnyAsync<Exception>(async () => await collector.CollectAsync(new StompCollectorTests.NoState(), Token).FirstAsync(Token));
+        var error = await Assert.ThrowsAsync<IOException>(async () => await collector.CollectAsync(new StompCollectorTests.NoState(), Token).FirstAsync(Token));
 
         Assert.Contains($"mqtts://127.0.0.1:{broker.Port}", error.Message);
         Assert.Empty(broker.Connections);
