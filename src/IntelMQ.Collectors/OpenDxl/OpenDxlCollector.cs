@@ -93,7 +93,7 @@ public sealed class OpenDxlCollector : ICollector
 
     public async IAsyncEnumerable<CollectedReport> CollectAsync(ICollectorState state, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var received = Channel.CreateBounded<MqttApplicationMessageReceivedEventArgs>(new BoundedChannelOptions(Prefetch) { SingleReader = true, SingleWriter = true });
+        var received = Channel.CreateBounded<MqttApplicationMessageReceivedEventArgs>(new BoundedChannelOptions(Prefetch) { SingleReader = true });
         using var closing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var client = new MqttClientFactory().CreateMqttClient();
         client.ApplicationMessageReceivedAsync += async e =>
@@ -108,14 +108,17 @@ public sealed class OpenDxlCollector : ICollector
                 // Not acknowledged: the broker sends it again on the next connection.
             }
         };
+        var where = "";
+        // Registered before connecting, so that a connection lost at once is not missed; failed attempts are ConnectAsync's.
+        client.DisconnectedAsync += e =>
+        {
+            if (e.ClientWasConnected)
+                received.Writer.TryComplete(new TransientException($"{where}: the connection was lost: {e.Exception?.Message ?? e.ReasonString ?? e.Reason.ToString()}", e.Exception));
+            return Task.CompletedTask;
+        };
         try
         {
-            var where = await ConnectAsync(client, cancellationToken);
-            client.DisconnectedAsync += e =>
-            {
-                received.Writer.TryComplete(new TransientException($"{where}: the connection was lost: {e.Exception?.Message ?? e.ReasonString ?? e.Reason.ToString()}", e.Exception));
-                return Task.CompletedTask;
-            };
+            where = await ConnectAsync(client, cancellationToken);
             var subscription = await client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter(_topic, MqttQualityOfServiceLevel.AtLeastOnce).Build(), cancellationToken);
             if (subscription.Items.FirstOrDefault() is { ResultCode: not (MqttClientSubscribeResultCode.GrantedQoS1 or MqttClientSubscribeResultCode.GrantedQoS2) } refused)
                 throw new IOException($"{where}: the broker refused the subscription to {_topic}: {refused.ResultCode}{(refused.ResultCode == MqttClientSubscribeResultCode.GrantedQoS0 ? " (QoS 0 only: messages would be lost in a crash)" : "")}");
@@ -140,6 +143,7 @@ public sealed class OpenDxlCollector : ICollector
                 }
                 catch (MqttCommunicationException)
                 {
+                    // The broker went first: there is nothing left to close.
                 }
             }
         }

@@ -9,7 +9,8 @@ public static class DxlMessages
     public const int Request = 0, Event = 2;
 
     /// <summary>A message of <paramref name="type"/> in <paramref name="version"/>'s layout (0, 1 or 2) with <paramref name="payload"/> as msgpack bin.</summary>
-    public static byte[] Encode(byte[] payload, int type = Event, int version = 2, string messageId = "{5c6a2c3e-0d3c-4f4e-9a53-1b0d0e3c4a11}")
+    /// <param name="payloadAsStr">The payload as msgpack str, as the Python 2 client packs every byte string.</param>
+    public static byte[] Encode(byte[] payload, int type = Event, int version = 2, string messageId = "{5c6a2c3e-0d3c-4f4e-9a53-1b0d0e3c4a11}", bool payloadAsStr = false)
     {
         var buffer = new ArrayBufferWriter<byte>();
         var writer = new MessagePackWriter(buffer);
@@ -20,7 +21,8 @@ public static class DxlMessages
         writer.Write("{broker-1}");
         writer.WriteArrayHeader(0);
         writer.WriteArrayHeader(0);
-        writer.Write(payload);
+        if (payloadAsStr) writer.WriteString(payload);
+        else writer.Write(payload);
         if (type == Request)
         {
             writer.Write("/mcafee/client/reply");

@@ -109,6 +109,21 @@ public sealed class OpenDxlCollectorTests : IDisposable
     }
 
     [Fact]
+    public async Task A_lost_connection_is_transient()
+    {
+        var broker = await MqttTlsBroker.StartAsync(_certificates);
+        var collector = new OpenDxlCollector(Options(Config(broker)), ProgramContext.Default);
+        await using var reports = collector.CollectAsync(new StompCollectorTests.NoState(), Token).GetAsyncEnumerator(Token);
+        var next = reports.MoveNextAsync().AsTask();
+        await Eventually.WaitForAsync("the subscription", () => !broker.Subscriptions.IsEmpty, Token);
+
+        await broker.DisposeAsync();
+
+        var error = await Assert.ThrowsAsync<TransientException>(() => next);
+        Assert.Contains($"mqtts://127.0.0.1:{broker.Port}: the connection was lost", error.Message);
+    }
+
+    [Fact]
     public async Task No_broker_to_be_reached_is_transient_and_names_each()
     {
         var port = RedisServer.FreePort();
