@@ -56,11 +56,15 @@ static class MessageHash
             scratch.Chosen.Add(new Part(nameStart, name.Length, partStart, parts.WrittenCount - partStart));
         }
         var chosenParts = CollectionsMarshal.AsSpan(scratch.Chosen);
-        chosenParts.Sort(new ByName(scratch.Names.WrittenMemory));
-        foreach (var part in chosenParts) scratch.Sha256.AppendData(parts.WrittenSpan.Slice(part.Start, part.Length));
+        SortByName(chosenParts, scratch.Names.WrittenSpan);
+        // Joined, then hashed in one call: each call into OpenSSL costs more than hashing a field.
+        var preimage = scratch.Preimage;
+        preimage.ResetWrittenCount();
+        foreach (var part in chosenParts) preimage.Write(parts.WrittenSpan.Slice(part.Start, part.Length));
+        scratch.Sha256.AppendData(preimage.WrittenSpan);
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
         scratch.Sha256.GetHashAndReset(hash);
-        if (scratch.Json.Capacity > 1 << 20 || parts.Capacity > 1 << 20) _scratch = null; // one huge event does not pin its buffers
+        if (scratch.Json.Capacity > 1 << 20 || parts.Capacity > 1 << 20 || preimage.Capacity > 1 << 20) _scratch = null; // one huge event does not pin its buffers
         return Convert.ToHexStringLower(hash);
     }
 
@@ -73,10 +77,30 @@ static class MessageHash
     /// <summary>A chosen field: its name in <see cref="Scratch.Names"/>, its part of the preimage in <see cref="Scratch.Parts"/>.</summary>
     readonly record struct Part(int NameStart, int NameLength, int Start, int Length);
 
-    readonly struct ByName(ReadOnlyMemory<char> names) : IComparer<Part>
+    // A message has a few dozen fields: an insertion sort beats the general sort there (which also wraps the comparer
+    // in a delegate per call); a message with many fields takes the general sort.
+    static void SortByName(Span<Part> parts, ReadOnlySpan<char> names)
     {
-        public int Compare(Part a, Part b) =>
-            names.Span.Slice(a.NameStart, a.NameLength).SequenceCompareTo(names.Span.Slice(b.NameStart, b.NameLength));
+        if (parts.Length > 64)
+        {
+            parts.Sort(new ByName(names.ToArray()));
+            return;
+        }
+        for (var i = 1; i < parts.Length; i++)
+        {
+            var part = parts[i];
+            var j = i - 1;
+            for (; j >= 0 && Compare(parts[j], part, names) > 0; j--) parts[j + 1] = parts[j];
+            parts[j + 1] = part;
+        }
+    }
+
+    static int Compare(Part a, Part b, ReadOnlySpan<char> names) =>
+        names.Slice(a.NameStart, a.NameLength).SequenceCompareTo(names.Slice(b.NameStart, b.NameLength));
+
+    sealed class ByName(char[] names) : IComparer<Part>
+    {
+        public int Compare(Part a, Part b) => MessageHash.Compare(a, b, names);
     }
 
     [ThreadStatic] static Scratch? _scratch;
@@ -84,7 +108,7 @@ static class MessageHash
     /// <summary>The buffers one thread hashes with, kept from event to event.</summary>
     sealed class Scratch
     {
-        public readonly ArrayBufferWriter<byte> Json = new(1024), Parts = new(1024);
+        public readonly ArrayBufferWriter<byte> Json = new(1024), Parts = new(1024), Preimage = new(1024);
         // Kept: a new hash per event costs more in OpenSSL's context set-up than the hashing itself.
         public readonly IncrementalHash Sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         public readonly Utf8JsonWriter Writer = new(Stream.Null);
