@@ -205,12 +205,9 @@ public sealed class CollectorHost : IAsyncDisposable
         }
         catch (DecoderFallbackException ex)
         {
-            // The dump holds the whole body: the report is dealt with, and a queue's message is acknowledged rather than
-            // delivered (and dumped) again after every reconnect.
-            _dump.Write(origin, position, new InvalidDataException($"the report is not UTF-8 text ({ex.Message}); the body is dumped as content_base64.", ex), bytes.Span, "report");
+            _dump.Write(origin, position, new InvalidDataException($"the report is not UTF-8 text ({ex.Message}); the body is dumped as content_base64, the source keeps the report.", ex), bytes.Span, "report");
             _dump.Sync();
             _state.Commit(collected.Checkpoint);
-            await CompleteAsync(collected, origin, kill);
             return true;
         }
         if (text.Length == 0) _log.WriteLine($"{_id}: {origin} is empty; nothing to hand on");

@@ -107,7 +107,7 @@ public sealed class OtxCollector : ICollector, IDisposable
             // A next link that comes round again would page forever.
             if (!seen.Add(next.ToString())) throw new IOException($"{_pulses}: the API's next link loops back to {next}");
             var page = await GetAsync(next, cancellationToken);
-            if (page["results"] is not JsonArray results) throw new IOException($"{next}: expected an object with results, got {Shorten(page.ToJsonString())}");
+            if (page["results"] is not JsonArray results) throw new IOException($"{next}: expected an object with results, got {FeedHttpClient.Shorten(page.ToJsonString())}");
             foreach (var pulse in results.ToList())
             {
                 results.Remove(pulse);
@@ -127,19 +127,8 @@ public sealed class OtxCollector : ICollector, IDisposable
             request.Headers.TryAddWithoutValidation("Accept", "application/json");
             return request;
         }, cancellationToken);
-        using var content = new MemoryStream();
-        await _http.CopyBodyAsync(response, content, null, cancellationToken);
-        try
-        {
-            return JsonNode.Parse(content.ToArray()) as JsonObject ?? throw new IOException($"{url}: the answer is not a JSON object");
-        }
-        catch (JsonException ex)
-        {
-            throw new IOException($"{url}: the answer is not JSON: {ex.Message}", ex);
-        }
+        return await _http.ReadJsonNodeAsync(response, cancellationToken) as JsonObject ?? throw new IOException($"{url}: the answer is not a JSON object");
     }
-
-    static string Shorten(string text) => text.Length <= 300 ? text : text[..300] + "...";
 
     public void Dispose() => _http.Dispose();
 }

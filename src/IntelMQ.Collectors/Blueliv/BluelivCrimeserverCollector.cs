@@ -90,22 +90,11 @@ public sealed class BluelivCrimeserverCollector : ICollector, IDisposable
             request.Headers.TryAddWithoutValidation("Accept", "application/json");
             return request;
         }, cancellationToken);
-        using var content = new MemoryStream();
-        await _http.CopyBodyAsync(response, content, null, cancellationToken);
-        JsonDocument answer;
-        try
-        {
-            answer = JsonDocument.Parse(content.ToArray());
-        }
-        catch (JsonException ex)
-        {
-            throw new IOException($"{_url}: the answer is not JSON: {ex.Message}", ex);
-        }
-        using (answer)
+        using (var answer = await _http.ReadJsonAsync(response, cancellationToken))
         {
             var root = answer.RootElement;
             if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("crimeServers", out var servers) || servers.ValueKind != JsonValueKind.Array)
-                throw new IOException($"{_url}: expected an object with a crimeServers list, got {Shorten(root.GetRawText())}");
+                throw new IOException($"{_url}: expected an object with a crimeServers list, got {FeedHttpClient.Shorten(root.GetRawText())}");
             var meta = root.TryGetProperty("meta", out var m) && m.ValueKind == JsonValueKind.Object ? m : default;
             _context.Log.LogInformation("{Url}: {Count} crime servers, updated {Updated}, next update {Next}", _url, servers.GetArrayLength(),
                 Text(meta, "updated") ?? "(not said)", Text(meta, "nextUpdate") ?? "(not said)");
@@ -115,8 +104,6 @@ public sealed class BluelivCrimeserverCollector : ICollector, IDisposable
 
     static string? Text(JsonElement e, string name) =>
         e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) ? v.ValueKind == JsonValueKind.String ? v.GetString() : v.GetRawText() : null;
-
-    static string Shorten(string text) => text.Length <= 300 ? text : text[..300] + "...";
 
     public void Dispose() => _http.Dispose();
 }

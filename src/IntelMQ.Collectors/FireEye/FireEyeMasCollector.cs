@@ -167,22 +167,11 @@ public sealed class FireEyeMasCollector : ICollector, IDisposable
     async Task<List<string>> AlertsAsync(string token, CancellationToken cancellationToken)
     {
         using var response = await SendAsync(HttpMethod.Get, $"alerts?duration={_duration}", token, "application/json", cancellationToken);
-        using var content = new MemoryStream();
-        await _http.CopyBodyAsync(response, content, null, cancellationToken);
-        JsonDocument answer;
-        try
-        {
-            answer = JsonDocument.Parse(content.ToArray());
-        }
-        catch (JsonException ex)
-        {
-            throw new IOException($"{_api}alerts: the answer is not JSON: {ex.Message}", ex);
-        }
-        using (answer)
+        using (var answer = await _http.ReadJsonAsync(response, cancellationToken))
         {
             var root = answer.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
-                throw new IOException($"{_api}alerts: expected an object with an alert list, got {Shorten(root.GetRawText())}");
+                throw new IOException($"{_api}alerts: expected an object with an alert list, got {FeedHttpClient.Shorten(root.GetRawText())}");
             // No alert at all may come without the list; a single one as an object rather than a list of one.
             List<JsonElement> listed = !root.TryGetProperty("alert", out var alert) ? []
                 : alert.ValueKind == JsonValueKind.Array ? alert.EnumerateArray().ToList()
@@ -196,7 +185,7 @@ public sealed class FireEyeMasCollector : ICollector, IDisposable
                 {
                     if (listedOnce.Add(text)) uuids.Add(text);
                 }
-                else _context.Log.LogWarning("{Api}: an alert without uuid is left out: {Alert}", _api, Shorten(item.GetRawText()));
+                else _context.Log.LogWarning("{Api}: an alert without uuid is left out: {Alert}", _api, FeedHttpClient.Shorten(item.GetRawText()));
             }
             return uuids;
         }
@@ -227,8 +216,6 @@ public sealed class FireEyeMasCollector : ICollector, IDisposable
         }
         return seen;
     }
-
-    static string Shorten(string text) => text.Length <= 300 ? text : text[..300] + "...";
 
     public void Dispose() => _http.Dispose();
 }

@@ -117,17 +117,7 @@ public sealed class GitHubContentsCollector : ICollector, IDisposable
     {
         var url = new Uri(_contents, string.Join('/', directory.Split('/').Select(Uri.EscapeDataString)));
         using var response = await _http.SendAsync(() => Request(url), cancellationToken);
-        using var content = new MemoryStream();
-        await _http.CopyBodyAsync(response, content, null, cancellationToken);
-        JsonNode? answer;
-        try
-        {
-            answer = JsonNode.Parse(content.ToArray());
-        }
-        catch (JsonException ex)
-        {
-            throw new IOException($"{url}: the answer is not JSON: {ex.Message}", ex);
-        }
+        var answer = await _http.ReadJsonNodeAsync(response, cancellationToken);
         // A path naming a file answers one object; a directory a list.
         var entries = answer switch
         {

@@ -7,6 +7,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using IntelMQ.Contract;
 
 namespace IntelMQ.Collectors.Http;
@@ -136,6 +137,37 @@ public sealed class FeedHttpClient : IDisposable
         { Date: { } date } => date > _clock.GetUtcNow() ? date - _clock.GetUtcNow() : TimeSpan.Zero,
         _ => null,
     };
+
+    /// <summary>An API's JSON answer, read whole with the read timeout (answers are lists and objects, not feeds).</summary>
+    /// <exception cref="IOException">The answer is not JSON; the message names the URL.</exception>
+    public async Task<JsonDocument> ReadJsonAsync(HttpResponseMessage response, CancellationToken cancellationToken) =>
+        ParseJson(response, await ReadAllAsync(response, cancellationToken), body => JsonDocument.Parse(body));
+
+    /// <inheritdoc cref="ReadJsonAsync"/>
+    public async Task<JsonNode?> ReadJsonNodeAsync(HttpResponseMessage response, CancellationToken cancellationToken) =>
+        ParseJson(response, await ReadAllAsync(response, cancellationToken), body => JsonNode.Parse(body.Span));
+
+    async Task<ReadOnlyMemory<byte>> ReadAllAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        using var body = new MemoryStream();
+        await CopyBodyAsync(response, body, null, cancellationToken);
+        return body.GetBuffer().AsMemory(0, (int)body.Length);
+    }
+
+    static T ParseJson<T>(HttpResponseMessage response, ReadOnlyMemory<byte> body, Func<ReadOnlyMemory<byte>, T> parse)
+    {
+        try
+        {
+            return parse(body);
+        }
+        catch (JsonException ex)
+        {
+            throw new IOException($"{Redacted(response.RequestMessage?.RequestUri)}: the answer is not JSON: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>An answer's text for an error message, cut to 300 characters.</summary>
+    public static string Shorten(string text) => text.Length <= 300 ? text : text[..300] + "...";
 
     /// <summary>Copies a response body into <paramref name="target"/>, failing when a read waits longer than the read timeout.</summary>
     /// <exception cref="TransientException">The server stopped sending, or the connection broke.</exception>

@@ -84,14 +84,14 @@ public sealed class MispCollector : ICollector, IDisposable
         // MISP answers {"response": [{"Event": {...}}, ...]}; some versions a bare list.
         var root = answer.RootElement;
         var list = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("response", out var r) ? r : root;
-        if (list.ValueKind != JsonValueKind.Array) throw new IOException($"{_url}events/restSearch: expected a list of events, got {Shorten(root.GetRawText())}");
+        if (list.ValueKind != JsonValueKind.Array) throw new IOException($"{_url}events/restSearch: expected a list of events, got {FeedHttpClient.Shorten(root.GetRawText())}");
         var events = new List<(string, string, byte[])>();
         foreach (var item in list.EnumerateArray())
         {
             var misp = item.ValueKind == JsonValueKind.Object && item.TryGetProperty("Event", out var e) ? e : item;
             if (Text(misp, "uuid") is not { Length: > 0 } uuid)
             {
-                _context.Log.LogWarning("{Url}: an event without uuid is left out: {Event}", _url, Shorten(misp.GetRawText()));
+                _context.Log.LogWarning("{Url}: an event without uuid is left out: {Event}", _url, FeedHttpClient.Shorten(misp.GetRawText()));
                 continue;
             }
             events.Add((Text(misp, "id") ?? uuid, uuid, Encoding.UTF8.GetBytes(misp.GetRawText())));
@@ -117,32 +117,20 @@ public sealed class MispCollector : ICollector, IDisposable
             request.Headers.TryAddWithoutValidation("Accept", "application/json");
             return request;
         }, cancellationToken);
-        using var content = new MemoryStream();
-        await _http.CopyBodyAsync(response, content, null, cancellationToken);
-        JsonDocument json;
-        try
-        {
-            json = JsonDocument.Parse(content.ToArray());
-        }
-        catch (JsonException ex)
-        {
-            throw new IOException($"{url}: the answer is not JSON: {ex.Message}", ex);
-        }
+        var json = await _http.ReadJsonAsync(response, cancellationToken);
         // MISP says a refusal in the body of a 200 too: {"saved": false, "errors": ...}.
         if (json.RootElement.ValueKind == JsonValueKind.Object
             && (json.RootElement.TryGetProperty("errors", out _) || json.RootElement.TryGetProperty("saved", out var saved) && saved.ValueKind == JsonValueKind.False))
         {
             var text = json.RootElement.GetRawText();
             json.Dispose();
-            throw new IOException($"{url}: MISP refused: {Shorten(text)}");
+            throw new IOException($"{url}: MISP refused: {FeedHttpClient.Shorten(text)}");
         }
         return json;
     }
 
     static string? Text(JsonElement e, string name) =>
         e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) ? v.ValueKind == JsonValueKind.String ? v.GetString() : v.GetRawText() : null;
-
-    static string Shorten(string text) => text.Length <= 300 ? text : text[..300] + "...";
 
     public void Dispose() => _http.Dispose();
 }

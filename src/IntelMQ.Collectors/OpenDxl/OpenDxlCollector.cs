@@ -124,10 +124,14 @@ public sealed class OpenDxlCollector : ICollector
                 throw new IOException($"{where}: the broker refused the subscription to {_topic}: {refused.ResultCode}{(refused.ResultCode == MqttClientSubscribeResultCode.GrantedQoS0 ? " (QoS 0 only: messages would be lost in a crash)" : "")}");
             _context.Log.LogInformation("{Where}: subscribed to {Topic} as {ClientId}", where, _topic, _clientId);
             var feedUrl = $"{where}{(_topic.StartsWith('/') ? "" : "/")}{_topic}";
+            MqttApplicationMessageReceivedEventArgs? unsettled = null;
             while (true)
             {
-                var message = await NextAsync(received.Reader, cancellationToken);
-                yield return Report(message, feedUrl);
+                // The host asks for the next report only once the last is dealt with: one it dumped (larger than
+                // max_report_size, not UTF-8) was not committed, and is acknowledged here rather than sent again.
+                if (unsettled is not null) await unsettled.AcknowledgeAsync(cancellationToken);
+                var message = unsettled = await NextAsync(received.Reader, cancellationToken);
+                yield return Report(message, feedUrl, () => unsettled = null);
             }
         }
         finally
@@ -161,12 +165,16 @@ public sealed class OpenDxlCollector : ICollector
         }
     }
 
-    CollectedReport Report(MqttApplicationMessageReceivedEventArgs message, string feedUrl)
+    CollectedReport Report(MqttApplicationMessageReceivedEventArgs message, string feedUrl, Action settled)
     {
         var report = new Event(MessageKind.Report);
         report.Add(FeedUrlField, feedUrl);
         var origin = $"{feedUrl} MQTT message {message.PacketIdentifier}";
-        Func<CancellationToken, ValueTask> acknowledge = ct => new ValueTask(message.AcknowledgeAsync(ct));
+        Func<CancellationToken, ValueTask> acknowledge = ct =>
+        {
+            settled();
+            return new ValueTask(message.AcknowledgeAsync(ct));
+        };
         DxlEvent dxl;
         try
         {

@@ -123,17 +123,7 @@ public sealed class ShadowserverApiCollector : ICollector, IDisposable
         var query = new JsonObject { ["date"] = $"{first:yyyy-MM-dd}:{last:yyyy-MM-dd}" };
         if (_reports.Length > 0) query["reports"] = new JsonArray([.. _reports.Select(r => (JsonNode)r)]);
         using var response = await _http.SendAsync(() => Signed("reports/list", query), cancellationToken);
-        using var body = new MemoryStream();
-        await _http.CopyBodyAsync(response, body, null, cancellationToken);
-        JsonNode? answer;
-        try
-        {
-            answer = JsonNode.Parse(body.ToArray());
-        }
-        catch (JsonException ex)
-        {
-            throw new IOException($"{_api}reports/list: the answer is not JSON: {ex.Message}", ex);
-        }
+        var answer = await _http.ReadJsonNodeAsync(response, cancellationToken);
         if (answer is JsonObject { } refusal)
             throw new IOException($"{_api}reports/list: the API refused: {refusal["error"]?.ToString() ?? refusal.ToJsonString()}");
         if (answer is not JsonArray reports) throw new IOException($"{_api}reports/list: expected a list of reports, got {answer?.GetValueKind().ToString() ?? "null"}");

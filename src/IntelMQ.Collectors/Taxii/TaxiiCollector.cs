@@ -138,16 +138,7 @@ public sealed class TaxiiCollector : ICollector, IDisposable
     async Task<JsonDocument> GetJsonAsync(Uri url, CancellationToken cancellationToken)
     {
         using var response = await _http.SendAsync(() => Get(url), cancellationToken);
-        using var body = new MemoryStream();
-        await _http.CopyBodyAsync(response, body, null, cancellationToken);
-        try
-        {
-            return JsonDocument.Parse(body.ToArray());
-        }
-        catch (JsonException ex)
-        {
-            throw new IOException($"{url}: the answer is not JSON: {ex.Message}", ex);
-        }
+        return await _http.ReadJsonAsync(response, cancellationToken);
     }
 
     HttpRequestMessage Get(Uri url)

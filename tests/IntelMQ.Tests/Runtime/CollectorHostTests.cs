@@ -174,20 +174,6 @@ public sealed class CollectorHostTests : IDisposable
     }
 
     [Fact]
-    public async Task A_report_that_is_not_UTF8_goes_to_the_dump_whole_and_is_then_committed()
-    {
-        var path = Path.Combine(Inbox, "scan.bin");
-        File.WriteAllBytes(path, [0x69, 0x70, 0xff, 0xfe, 0x0a]);
-
-        var summary = await RunAsync(FileCollector(new FileCollectorOptions { Path = Inbox, Postfix = ".bin", DeleteFile = true }));
-
-        Assert.Equal((1L, 0L, 1L), (summary.Messages, summary.Events, summary.Dumped));
-        using var entry = JsonDocument.Parse(File.ReadAllLines(DumpPath).Single());
-        Assert.Equal(Convert.ToBase64String([0x69, 0x70, 0xff, 0xfe, 0x0a]), entry.RootElement.GetProperty("content_base64").GetString());
-        Assert.False(File.Exists(path), "the dump holds the whole report, so the file is deleted as configured");
-    }
-
-    [Fact]
     public async Task On_a_dho_channel_a_report_carries_its_body_as_base64_raw()
     {
         Drop("scan.csv", "ip\n192.0.2.1\n");

@@ -80,9 +80,9 @@ public sealed class InstanceLoaderTests : IDisposable
     [Fact]
     public void An_intelmq_bot_we_do_not_have_is_an_error_when_enabled_and_a_warning_when_disabled()
     {
-        var enabled = Single(Load("a", "program: intelmq.bots.collectors.blueliv.collector_crimeserver\n").Problems);
+        var enabled = Single(Load("a", "program: intelmq.bots.outputs.mcafee.output_esm_ip\n").Problems);
         Assert.Contains("set `enabled: false`", enabled.Message);
-        var disabled = Assert.Single(Load("b", "program: intelmq.bots.collectors.blueliv.collector_crimeserver\nenabled: false\noptions:\n  overwrite: true\n").Problems);
+        var disabled = Assert.Single(Load("b", "program: intelmq.bots.outputs.mcafee.output_esm_ip\nenabled: false\noptions:\n  overwrite: true\n").Problems);
         Assert.True(disabled.IsWarning);
     }
 
