@@ -129,6 +129,12 @@ static class MessageHash
     {
         switch (reader.TokenType)
         {
+            // Most values are plain ASCII as written: their bytes are their repr, without decoding them to text.
+            case JsonTokenType.String when !reader.ValueIsEscaped && !reader.ValueSpan.ContainsAnyExcept(PlainBytes):
+                scratch.Parts.Write("'"u8);
+                scratch.Parts.Write(reader.ValueSpan);
+                scratch.Parts.Write("'"u8);
+                break;
             case JsonTokenType.String: Repr(scratch.Text(ref reader), scratch.Parts); break;
             case JsonTokenType.Number: scratch.Parts.Write(reader.ValueSpan); break; // integers as they are; floats were written in Python's repr
             case JsonTokenType.True: Append(scratch.Parts, "True"); break;
@@ -212,8 +218,9 @@ static class MessageHash
         text.Write([(byte)quote]);
     }
 
-    static readonly SearchValues<char> PlainCharacters =
-        SearchValues.Create(" !#$%&()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_`abcdefghijklmnopqrstuvwxyz{|}~");
+    const string Plain = " !#$%&()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_`abcdefghijklmnopqrstuvwxyz{|}~";
+    static readonly SearchValues<char> PlainCharacters = SearchValues.Create(Plain);
+    static readonly SearchValues<byte> PlainBytes = SearchValues.Create(Encoding.ASCII.GetBytes(Plain));
 
     static int Escaped(Span<char> escape, char c)
     {

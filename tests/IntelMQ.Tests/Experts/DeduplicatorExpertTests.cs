@@ -223,6 +223,25 @@ public sealed class DeduplicatorExpertTests(RedisServer redis) : IClassFixture<R
         Assert.Equal(fixture["actual_output"]!["_default"]!.AsArray().Count, output.Events.Count);
     }
 
+    /// <summary>
+    /// The key of values repr() writes differently (quotes, backslash, tab, non-ASCII, a separator, an emoji, DEL) and of
+    /// plain ones, as Python computes IntelMQ's hash: sorted fields, name, 0xC0, repr(value) in UTF-8, 0xC0, SHA-256.
+    /// </summary>
+    [Fact]
+    public async Task The_key_in_redis_is_the_one_python_computes_for_plain_and_escaped_values()
+    {
+        var server = redis.Required();
+        Clear(7);
+        const string message = """{"classification.type": "test", "source.fqdn": "example.org", "source.port": 443, "extra.note": "it's \"quoted\" \\ tab\t \u00fcn\u00efcode \u2028 \ud83d\ude00 \u007f", "extra.plain": "a+b<c>&d"}""";
+        using var expert = new DeduplicatorExpert(new DeduplicatorExpertOptions { Store = "redis", RedisCachePort = server.Port, RedisCacheDb = 7 }, Context);
+
+        foreach (var ev in EventJson.Read(Encoding.UTF8.GetBytes(message), MessageFormat.Dho)) expert.Process(ev, new EventCollector());
+        expert.Delivered();
+
+        // python3 -c 'import hashlib; ...' over the same message (see the summary): the digest IntelMQ stores.
+        Assert.True(await server.Client.Multiplexer.GetDatabase(7).KeyExistsAsync("37f53a20ced71d3b58d0b6922d41583cd2535b3be8097eee0725960a5dfcc3e3"));
+    }
+
     sealed class MovableClock : TimeProvider
     {
         DateTimeOffset _now = DateTimeOffset.UnixEpoch.AddYears(54);
