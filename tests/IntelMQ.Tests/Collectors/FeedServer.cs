@@ -29,6 +29,13 @@ public sealed class FeedServer : IAsyncDisposable
 
     public string Url(string pathAndQuery) => new Uri(Root, pathAndQuery).ToString();
 
+    /// <summary>
+    /// The URL by the name localhost: the per-host limits and a Retry-After hold for the whole process by scheme, host
+    /// and port, so a test whose server says Retry-After names it apart from the 127.0.0.1 of the other tests, one of
+    /// which may get the same port later.
+    /// </summary>
+    public string LocalhostUrl(string pathAndQuery) => new UriBuilder(new Uri(Root, pathAndQuery)) { Host = "localhost" }.Uri.ToString();
+
     /// <param name="certificate">Serve HTTPS with this certificate (with its private key).</param>
     /// <param name="clientCertificate">With HTTPS: require a client certificate, accepted when this returns true.</param>
     public static async Task<FeedServer> StartAsync(Func<HttpContext, Task> answer, X509Certificate2? certificate = null,

@@ -181,14 +181,14 @@ public sealed class HttpCollectorTests : IDisposable
             context.Response.Headers.RetryAfter = "120";
             return Task.CompletedTask;
         });
-        using var collector = new HttpCollector(new HttpCollectorOptions { HttpUrl = server.Url("feed.csv") }, ProgramContext.Default);
+        using var collector = new HttpCollector(new HttpCollectorOptions { HttpUrl = server.LocalhostUrl("feed.csv") }, ProgramContext.Default);
 
         var error = await Assert.ThrowsAsync<TransientException>(async () => await collector.CollectAsync(new NoState(), Token).ToListAsync(Token));
 
         Assert.Equal(TimeSpan.FromSeconds(120), error.RetryAfter);
         Assert.Contains("503", error.Message);
         // The server's Retry-After holds for every collector of the process: the next one does not ask before it ends.
-        var oneShot = await Assert.ThrowsAsync<ChannelUnavailableException>(() => CollectAsync(new HttpCollectorOptions { HttpUrl = server.Url("feed.csv") }));
+        var oneShot = await Assert.ThrowsAsync<ChannelUnavailableException>(() => CollectAsync(new HttpCollectorOptions { HttpUrl = server.LocalhostUrl("feed.csv") }));
         Assert.Contains("(Retry-After)", oneShot.Message);
         Assert.Single(server.Requests);
         Assert.Empty(Reports());

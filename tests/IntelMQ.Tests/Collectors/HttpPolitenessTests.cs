@@ -91,15 +91,15 @@ public sealed class HttpPolitenessTests
         using var first = Client(new HttpCollectorOptions(), clock);
         using var second = Client(new HttpCollectorOptions(), clock);
 
-        var refused = await Assert.ThrowsAsync<IntelMQ.Contract.TransientException>(() => GetAsync(first, server.Url("feed.csv")));
+        var refused = await Assert.ThrowsAsync<IntelMQ.Contract.TransientException>(() => GetAsync(first, server.LocalhostUrl("feed.csv")));
         clock.Advance(TimeSpan.FromSeconds(30));
-        var kept = await Assert.ThrowsAsync<IntelMQ.Contract.TransientException>(() => GetAsync(second, server.Url("other.csv")));
+        var kept = await Assert.ThrowsAsync<IntelMQ.Contract.TransientException>(() => GetAsync(second, server.LocalhostUrl("other.csv")));
 
         Assert.Equal((TimeSpan.FromSeconds(120), TimeSpan.FromSeconds(90)), (refused.RetryAfter, kept.RetryAfter));
         Assert.Contains("Retry-After", kept.Message);
         Assert.Single(server.Requests);
         clock.Advance(TimeSpan.FromSeconds(90));
-        await Assert.ThrowsAsync<IntelMQ.Contract.TransientException>(() => GetAsync(second, server.Url("other.csv")));
+        await Assert.ThrowsAsync<IntelMQ.Contract.TransientException>(() => GetAsync(second, server.LocalhostUrl("other.csv")));
         Assert.Equal(2, server.Requests.Count);
     }
 
