@@ -33,7 +33,7 @@ public static class ManPage
         sb.Append("Options are given with `--set NAME=VALUE` (VALUE is read as JSON when it parses as JSON, otherwise as text) or in the YAML file named by `--config`. IntelMQ's names are accepted too; IntelMQ's framework parameters (logging_level, rate_limit, ...) are accepted and left to the runtime. In a workflow, an instance's file `config.d/ID.yaml` names the program and gives its options under `options:`; `intelmq run ID` runs it and `intelmq configtest` checks it (docs/configuration.md).\n\n");
         sb.Append("## Fields\n\nRead: ").Append(Fields(d.FieldsRead)).Append("  \nWritten: ").Append(Fields(d.FieldsWritten)).Append("\n\n");
         sb.Append("Channels (`--input`, `--output`, also `input:`/`output:` in the config file) are described in docs/channels.md.\n\n");
-        sb.Append("## Exit status\n\n0 when every message was processed, 1 when some went to the dump (see `--dump`), 2 when the configuration or usage was refused and nothing was processed, 3 when the program stopped on an error with `--on-error stop`, 4 when a channel's server could not be reached at start (daemons wait for it instead).\n\n");
+        sb.Append("## Exit status\n\n0 when every message was processed, 1 when some went to the dump (see `--dump`), 2 when the configuration or usage was refused (at start, before anything was processed; or mid-run, by a server that refuses what the configuration asks, such as a missing table or a refused login, after acknowledging only what was written), 3 when the program stopped on an error with `--on-error stop`, 4 when a channel's server could not be reached at start (daemons wait for it instead).\n\n");
         if (d.Examples.Length > 0)
         {
             sb.Append("## Examples\n\n```\n");
