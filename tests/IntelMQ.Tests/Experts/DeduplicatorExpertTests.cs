@@ -95,65 +95,15 @@ public sealed class DeduplicatorExpertTests(RedisServer redis) : IClassFixture<R
     [Fact]
     public async Task A_failed_send_followed_by_a_retry_does_not_drop_the_event()
     {
-        var queue = "dedup-" + Guid.NewGuid().ToString("N");
-        var message = """{"source": {"ip": "192.0.2.1"}, "classification": {"type": "scanner"}}""";
+        // The hand-off fails and the run is stopped before it was confirmed; the input then redelivers the message
+        // with the destination back: the event goes out, not dropped as a duplicate. Once the hand-off was
+        // confirmed, it is remembered: the same message after a restart is dropped.
+        var (retried, again) = await RetriedHandOff.RunAsync(typeof(DeduplicatorExpert), new DeduplicatorExpertOptions { FilterType = "whitelist", FilterKeys = ["source.ip"] }, "dedup", """{"source": {"ip": "192.0.2.1"}, "classification": {"type": "scanner"}}""", _dir.FullName);
 
-        // The destination is down: the hand-off fails, and the program is stopped before it could be confirmed.
-        using var kill = new CancellationTokenSource();
-        var catalog = ChannelCatalog.WithBuiltIns().Add("down", null, (_, _) => new DownChannel(kill), "a destination that is down");
-        await Send(queue, message);
-        var failed = Host(queue, "down:", catalog);
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => failed.RunAsync(CancellationToken.None, kill.Token));
-        await failed.DisposeAsync();
-
-        // The input redelivers the message, the destination is back: the event goes out, not dropped as a duplicate.
-        await Send(queue, message);
-        var retried = Host(queue, $"memory:{queue}-out?format=ndjson", catalog);
-        var summary = await retried.RunAsync(CancellationToken.None, CancellationToken.None);
-        await retried.DisposeAsync();
-        Assert.Equal(1, summary.Events);
-        Assert.Equal(0, summary.Dropped);
-
-        // Once the hand-off was confirmed, the key is marked: a duplicate after a restart is dropped.
-        await Send(queue, message);
-        var later = Host(queue, $"memory:{queue}-out?format=ndjson", catalog);
-        var again = await later.RunAsync(CancellationToken.None, CancellationToken.None);
-        await later.DisposeAsync();
+        Assert.Equal(1, retried.Events);
+        Assert.Equal(0, retried.Dropped);
         Assert.Equal(0, again.Events);
         Assert.Equal(1, again.Dropped);
-    }
-
-    ProgramHost Host(string queue, string output, ChannelCatalog catalog) => new(new HostOptions
-    {
-        Program = new ProgramInfo(typeof(DeduplicatorExpert)),
-        Options = new DeduplicatorExpertOptions { FilterType = "whitelist", FilterKeys = ["source.ip"] },
-        ProgramId = "dedup",
-        Input = $"memory:{queue}",
-        Outputs = new Dictionary<string, IReadOnlyList<string>> { [IntelMQ.Contract.Paths.Default] = [output] },
-        DumpPath = Path.Combine(_dir.FullName, "dump.jsonl"),
-        IdleWait = TimeSpan.FromMilliseconds(200),
-        RetryDelay = TimeSpan.FromMilliseconds(1),
-        Context = new ProgramContext { Id = "dedup", Producer = "test", DataDirectory = _dir.FullName },
-    }, catalog, new ChannelContext("dedup", 0, TextWriter.Null));
-
-    static async Task Send(string queue, string message)
-    {
-        await using var input = IntelMQ.Cli.Channels.Catalog.OpenOutput($"memory:{queue}", new ChannelContext("test", 0, TextWriter.Null));
-        await input.SendAsync([Encoding.UTF8.GetBytes(message)], CancellationToken.None);
-    }
-
-    sealed class DownChannel(CancellationTokenSource stop) : IOutputChannel
-    {
-        public string Name => "down:";
-        public MessageFormat Format => MessageFormat.Idf;
-
-        public ValueTask SendAsync(IReadOnlyList<ReadOnlyMemory<byte>> messages, CancellationToken cancellationToken)
-        {
-            stop.Cancel();
-            throw new IOException("the destination is down");
-        }
-
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 
     [Fact]

@@ -168,65 +168,15 @@ public sealed class EventIdentityExpertTests(RedisServer redis) : IClassFixture<
     [Fact]
     public async Task A_retry_after_a_failed_hand_off_is_not_lost()
     {
-        var queue = "identity-" + Guid.NewGuid().ToString("N");
-        var message = """{"event": {"id": "0190a5c4-0000-7000-8000-0000000000aa"}, "source": {"ip": "192.0.2.1"}}""";
+        // The hand-off fails and the run is stopped before it was confirmed; the input then redelivers the message
+        // with the destination back: the event goes out, not dropped as seen. Once the hand-off was
+        // confirmed, it is remembered: the same message after a restart is dropped.
+        var (retried, again) = await RetriedHandOff.RunAsync(typeof(EventIdentityExpert), new EventIdentityExpertOptions(), "identity", """{"event": {"id": "0190a5c4-0000-7000-8000-0000000000aa"}, "source": {"ip": "192.0.2.1"}}""", _dir.FullName);
 
-        // The destination is down: the hand-off fails, and the program is stopped before it could be confirmed.
-        using var kill = new CancellationTokenSource();
-        var catalog = ChannelCatalog.WithBuiltIns().Add("down", null, (_, _) => new DownChannel(kill), "a destination that is down");
-        await Send(queue, message);
-        var failed = Host(queue, "down:", catalog);
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => failed.RunAsync(CancellationToken.None, kill.Token));
-        await failed.DisposeAsync();
-
-        // The input redelivers the message, the destination is back: the event goes out, not dropped as seen.
-        await Send(queue, message);
-        var retried = Host(queue, $"memory:{queue}-out?format=ndjson", catalog);
-        var summary = await retried.RunAsync(CancellationToken.None, CancellationToken.None);
-        await retried.DisposeAsync();
-        Assert.Equal(1, summary.Events);
-        Assert.Equal(0, summary.Dropped);
-
-        // Once the hand-off was confirmed, the id is remembered: the same event after a restart is dropped.
-        await Send(queue, message);
-        var later = Host(queue, $"memory:{queue}-out?format=ndjson", catalog);
-        var again = await later.RunAsync(CancellationToken.None, CancellationToken.None);
-        await later.DisposeAsync();
+        Assert.Equal(1, retried.Events);
+        Assert.Equal(0, retried.Dropped);
         Assert.Equal(0, again.Events);
         Assert.Equal(1, again.Dropped);
-    }
-
-    ProgramHost Host(string queue, string output, ChannelCatalog catalog) => new(new HostOptions
-    {
-        Program = new ProgramInfo(typeof(EventIdentityExpert)),
-        Options = new EventIdentityExpertOptions(),
-        ProgramId = "identity",
-        Input = $"memory:{queue}",
-        Outputs = new Dictionary<string, IReadOnlyList<string>> { [IntelMQ.Contract.Paths.Default] = [output] },
-        DumpPath = Path.Combine(_dir.FullName, "dump.jsonl"),
-        IdleWait = TimeSpan.FromMilliseconds(200),
-        RetryDelay = TimeSpan.FromMilliseconds(1),
-        Context = new ProgramContext { Id = "identity", Producer = "hub", DataDirectory = _dir.FullName },
-    }, catalog, new ChannelContext("identity", 0, TextWriter.Null));
-
-    static async Task Send(string queue, string message)
-    {
-        await using var input = IntelMQ.Cli.Channels.Catalog.OpenOutput($"memory:{queue}", new ChannelContext("test", 0, TextWriter.Null));
-        await input.SendAsync([Encoding.UTF8.GetBytes(message)], CancellationToken.None);
-    }
-
-    sealed class DownChannel(CancellationTokenSource stop) : IOutputChannel
-    {
-        public string Name => "down:";
-        public MessageFormat Format => MessageFormat.Idf;
-
-        public ValueTask SendAsync(IReadOnlyList<ReadOnlyMemory<byte>> messages, CancellationToken cancellationToken)
-        {
-            stop.Cancel();
-            throw new IOException("the destination is down");
-        }
-
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 
     sealed class MovableClock : TimeProvider
