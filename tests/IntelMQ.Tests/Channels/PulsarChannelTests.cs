@@ -610,7 +610,8 @@ public sealed class PulsarChannelTests(ITestOutputHelper output) : ChannelConfor
         public async ValueTask DisposeAsync()
         {
             DropConnections();
-            _listener.Stop();
+            // Close alone: after Stop, .NET's managed HttpListener binds the port again to remove its prefixes, which
+            // fails when another test's server has taken that port meanwhile.
             _listener.Close();
             await _accepting.ContinueWith(_ => { }, TaskScheduler.Default);
         }
