@@ -485,7 +485,7 @@ public static class EventJson
         writer.WriteEndArray();
     }
 
-    static bool IsParent(object link) => link is JsonObject o && o["type"] is JsonValue t && t.TryGetValue<string>(out var type) && type == "parent";
+    internal static bool IsParent(object link) => link is JsonObject o && o["type"] is JsonValue t && t.TryGetValue<string>(out var type) && type == "parent";
 
     public static void WriteValue(Utf8JsonWriter writer, object? value)
     {

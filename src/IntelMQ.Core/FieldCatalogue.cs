@@ -101,17 +101,15 @@ public sealed class FieldCatalogue
         /// One of 128 bits (a word of two and a bit in it) for an event's filter of the fields it holds. Numbered when first
         /// asked for, so that the fields a program uses get different bits rather than those the catalogue made in a row.
         /// </summary>
-        public (int Word, ulong Bit) FilterBit
+        public (int Word, ulong Bit) FilterBit => ((Number >> 6) & 1, 1UL << Number);
+
+        /// <summary>A number no other placement has (from 1), given when first asked for: an index for tables kept per field.</summary>
+        public int Number
         {
             get
             {
-                var id = _id;
-                if (id == 0)
-                {
-                    Interlocked.CompareExchange(ref _id, Interlocked.Increment(ref _created), 0);
-                    id = _id;
-                }
-                return ((id >> 6) & 1, 1UL << id);
+                if (_id == 0) Interlocked.CompareExchange(ref _id, Interlocked.Increment(ref _created), 0);
+                return _id;
             }
         }
 

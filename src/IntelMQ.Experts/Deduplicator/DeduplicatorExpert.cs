@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using IntelMQ.Contract;
 using IntelMQ.Core;
 using IntelMQ.Experts.Common;
@@ -30,8 +31,8 @@ public sealed class DeduplicatorExpert : IExpert, IDeliveryAware, ISelfTest, IDi
 {
     const string Program = "deduplicator-expert";
 
-    readonly HashSet<string> _keys = new(StringComparer.Ordinal);
-    readonly bool _whitelist, _bypass, _duplicateOf;
+    readonly MessageHash _hash;
+    readonly bool _bypass, _duplicateOf;
     readonly long _ttl;
     readonly TimeProvider _clock;
     readonly SeenMarks _marks;
@@ -39,15 +40,15 @@ public sealed class DeduplicatorExpert : IExpert, IDeliveryAware, ISelfTest, IDi
 
     public DeduplicatorExpert(DeduplicatorExpertOptions options, ProgramContext context)
     {
-        _whitelist = options.FilterType switch
+        var whitelist = options.FilterType switch
         {
             "whitelist" => true,
             "blacklist" => false,
             _ => throw new ConfigurationException($"deduplicator-expert: option 'filter_type' is '{options.FilterType}'; give whitelist or blacklist."),
         };
         // IntelMQ hashes its own field names; an IDF path given instead is taken to its IntelMQ name.
-        foreach (var key in options.FilterKeys.SelectMany(k => k.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)))
-            _keys.Add(DhoMapping.ToDho(IntelMQFields.ToIdf(key)) ?? key);
+        _hash = new MessageHash(options.FilterKeys.SelectMany(k => k.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            .Select(key => DhoMapping.ToDho(IntelMQFields.ToIdf(key)) ?? key), whitelist);
         _bypass = options.Bypass;
         _duplicateOf = options.DuplicateOf;
         _ttl = options.Ttl;
@@ -68,7 +69,9 @@ public sealed class DeduplicatorExpert : IExpert, IDeliveryAware, ISelfTest, IDi
             return;
         }
         var now = Now();
-        var key = MessageHash.Of(ev, _keys, _whitelist);
+        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+        _hash.Compute(ev, digest);
+        var key = new SeenKey(digest);
         var first = _marks.Find(key, now);
         if (first is not null)
         {
@@ -77,7 +80,7 @@ public sealed class DeduplicatorExpert : IExpert, IDeliveryAware, ISelfTest, IDi
                 EventLinks.Add(ev, "duplicate-of", first);
                 output.Emit(ev);
             }
-            else output.Drop(ev, $"duplicate of an event passed on within ttl (key {key[..16]})");
+            else output.Drop(ev, $"duplicate of an event passed on within ttl (key {key.ToString()[..16]})");
             return;
         }
         _marks.Add(key, new SeenMark(now + _ttl, _duplicateOf ? ev.Id : null));

@@ -8,11 +8,11 @@ interface ISeenStore : IDisposable
 {
     /// <summary>Whether a live mark has the key; <paramref name="value"/> is what it holds ("" when it holds nothing we wrote).</summary>
     /// <exception cref="IntelMQ.Contract.TransientException">The store cannot be reached.</exception>
-    bool TryFind(string key, long now, out string value);
+    bool TryFind(SeenKey key, long now, out string value);
 
     /// <summary>Marks the keys of events handed on, each until its expiry; a key already marked keeps its mark and value.</summary>
     /// <exception cref="IntelMQ.Contract.TransientException">The store cannot be reached; nothing may have been marked.</exception>
-    void Mark(IReadOnlyDictionary<string, SeenMark> marks, long now);
+    void Mark(IReadOnlyDictionary<SeenKey, SeenMark> marks, long now);
 
     /// <summary>What the store holds, for <c>--self-test</c>.</summary>
     string Describe(long now);

@@ -36,11 +36,11 @@ sealed class RedisSeenStore : ISeenStore
         _db = _redis.GetDatabase(database);
     }
 
-    public bool TryFind(string key, long now, out string value)
+    public bool TryFind(SeenKey key, long now, out string value)
     {
         try
         {
-            var found = _db.StringGet(_prefix + key);
+            var found = _db.StringGet(_prefix + key.ToString());
             value = found.HasValue ? found.ToString() : "";
             return found.HasValue;
         }
@@ -50,13 +50,13 @@ sealed class RedisSeenStore : ISeenStore
         }
     }
 
-    public void Mark(IReadOnlyDictionary<string, SeenMark> marks, long now)
+    public void Mark(IReadOnlyDictionary<SeenKey, SeenMark> marks, long now)
     {
         if (marks.Count == 0) return;
         var batch = _db.CreateBatch();
         var sets = new List<Task<bool>>(marks.Count);
         foreach (var (key, mark) in marks)
-            sets.Add(batch.StringSetAsync(_prefix + key, mark.Value ?? "hash", (TimeSpan?)TimeSpan.FromSeconds(Math.Max(1, mark.Expires - now)), When.NotExists, CommandFlags.None));
+            sets.Add(batch.StringSetAsync(_prefix + key.ToString(), mark.Value ?? "hash", (TimeSpan?)TimeSpan.FromSeconds(Math.Max(1, mark.Expires - now)), When.NotExists, CommandFlags.None));
         batch.Execute();
         try
         {

@@ -9,16 +9,16 @@ namespace IntelMQ.Experts.Deduplicator;
 /// </summary>
 sealed class SeenMarks(ISeenStore store, ILogger log) : IDisposable
 {
-    readonly Dictionary<string, SeenMark> _pending = new(StringComparer.Ordinal);
+    readonly Dictionary<SeenKey, SeenMark> _pending = [];
 
     /// <summary>The value of a live mark, pending or stored ("" when it holds none), or null when the key is not marked.</summary>
     /// <exception cref="TransientException">The store cannot be reached.</exception>
-    public string? Find(string key, long now) =>
+    public string? Find(SeenKey key, long now) =>
         _pending.TryGetValue(key, out var pending) && pending.Expires > now ? pending.Value ?? ""
         : store.TryFind(key, now, out var value) ? value : null;
 
     /// <summary>Marks <paramref name="key"/> once the event passed on with it is handed on.</summary>
-    public void Add(string key, SeenMark mark) => _pending[key] = mark;
+    public void Add(SeenKey key, SeenMark mark) => _pending[key] = mark;
 
     /// <summary>Stores the marks of the events handed on since the last call; a store that cannot be reached gets them at the next call.</summary>
     public void Delivered(long now)

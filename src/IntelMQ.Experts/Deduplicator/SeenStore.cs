@@ -1,5 +1,7 @@
 using System.Buffers;
+using System.Buffers.Text;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using IntelMQ.Contract;
 
@@ -15,7 +17,7 @@ sealed class SeenStore : ISeenStore
     // Expired marks are swept after this many new ones, so memory follows the number of live keys.
     const int SweepEvery = 100_000;
 
-    readonly Dictionary<string, SeenMark> _marks = new(StringComparer.Ordinal);
+    readonly Dictionary<SeenKey, SeenMark> _marks = [];
     readonly AppendOnlyFile? _file;
     readonly string? _path;
     int _sinceSweep;
@@ -34,11 +36,13 @@ sealed class SeenStore : ISeenStore
                     var parts = line.Split('\t');
                     // A line cut by a crash is skipped: at worst one duplicate passes again.
                     if (parts.Length >= 2 && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var expires) && expires > now)
-                        _marks[parts[1]] = new SeenMark(expires, parts.Length > 2 ? parts[2] : null);
+                        _marks[SeenKey.Parse(parts[1])] = new SeenMark(expires, parts.Length > 2 ? parts[2] : null);
                 }
+            foreach (var (key, mark) in _marks) Append(key, mark);
             var temp = path + ".tmp";
-            File.WriteAllText(temp, string.Concat(_marks.Select(m => Line(m.Key, m.Value))));
+            File.WriteAllBytes(temp, _lines.WrittenSpan);
             File.Move(temp, path, overwrite: true);
+            _lines = new ArrayBufferWriter<byte>();
             _file = AppendOnlyFile.Open(path);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -47,22 +51,23 @@ sealed class SeenStore : ISeenStore
         }
     }
 
-    public bool TryFind(string key, long now, out string value)
+    public bool TryFind(SeenKey key, long now, out string value)
     {
         var found = _marks.TryGetValue(key, out var mark) && mark.Expires > now;
         value = found ? mark.Value ?? "" : "";
         return found;
     }
 
-    public void Mark(IReadOnlyDictionary<string, SeenMark> marks, long now)
+    public void Mark(IReadOnlyDictionary<SeenKey, SeenMark> marks, long now)
     {
         _lines.ResetWrittenCount();
         foreach (var (key, mark) in marks)
         {
-            if (TryFind(key, now, out _)) continue;
-            _marks[key] = mark;
+            ref var held = ref CollectionsMarshal.GetValueRefOrAddDefault(_marks, key, out var exists);
+            if (exists && held.Expires > now) continue;
+            held = mark;
             // Written as UTF-8 straight into one buffer, one write(2) for the batch; nothing when there is no file.
-            if (_file is not null) Encoding.UTF8.GetBytes(Line(key, mark), _lines);
+            if (_file is not null) Append(key, mark);
         }
         if (_lines.WrittenCount > 0) _file!.Append(_lines.WrittenSpan);
         if (_lines.Capacity > 1 << 20) _lines = new ArrayBufferWriter<byte>(); // one large batch does not pin its buffer
@@ -76,8 +81,19 @@ sealed class SeenStore : ISeenStore
     public string Describe(long now) =>
         $"embedded store {(_path ?? "in memory only")}: {_marks.Count(m => m.Value.Expires > now)} live keys";
 
-    static string Line(string key, SeenMark mark) =>
-        mark.Value is null ? $"{mark.Expires.ToString(CultureInfo.InvariantCulture)}\t{key}\n" : $"{mark.Expires.ToString(CultureInfo.InvariantCulture)}\t{key}\t{mark.Value}\n";
+    void Append(SeenKey key, SeenMark mark)
+    {
+        Utf8Formatter.TryFormat(mark.Expires, _lines.GetSpan(20), out var written);
+        _lines.Advance(written);
+        _lines.Write("\t"u8);
+        key.WriteTo(_lines);
+        if (mark.Value is not null)
+        {
+            _lines.Write("\t"u8);
+            Encoding.UTF8.GetBytes(mark.Value, _lines);
+        }
+        _lines.Write("\n"u8);
+    }
 
     public void Dispose() => _file?.Dispose();
 }

@@ -76,20 +76,20 @@ public sealed class EventIdentityExpert : IExpert, IDeliveryAware, ISelfTest, ID
             return;
         }
         var now = Now();
-        if (_marks.Find(SeenPrefix + id, now) is not null)
+        if (_marks.Find(SeenKey.Parse(SeenPrefix + id), now) is not null)
         {
             output.Drop(ev, $"event {id} was passed on within ttl");
             return;
         }
         if (_linkRelated) LinkRelated(ev, id, now);
         ev.Add(ProducersField, path is null ? new List<object> { _producer } : new List<object>(path) { _producer }, overwrite: true);
-        _marks.Add(SeenPrefix + id, new SeenMark(now + _ttl, null));
+        _marks.Add(SeenKey.Parse(SeenPrefix + id), new SeenMark(now + _ttl, null));
         output.Emit(ev);
     }
 
     void LinkRelated(Event ev, string id, long now)
     {
-        var stable = StablePrefix + ev.StableId();
+        var stable = SeenKey.Parse(StablePrefix + ev.StableId());
         var first = _marks.Find(stable, now);
         if (first is null) _marks.Add(stable, new SeenMark(now + _ttl, id));
         else if (first != id && Guid.TryParse(first, out _)) EventLinks.Add(ev, "duplicate-of", first);

@@ -25,8 +25,7 @@ namespace IntelMQ.Experts.Threshold;
 public sealed class ThresholdExpert : IExpert, IDeliveryAware, ISelfTest, IDisposable
 {
     const string Program = "threshold-expert";
-    readonly HashSet<string> _keys = new(StringComparer.Ordinal);
-    readonly bool _whitelist;
+    readonly MessageHash _hash;
     readonly int _threshold;
     readonly long _timeout;
     readonly TimeProvider _clock;
@@ -35,14 +34,14 @@ public sealed class ThresholdExpert : IExpert, IDeliveryAware, ISelfTest, IDispo
 
     public ThresholdExpert(ThresholdExpertOptions options, ProgramContext context)
     {
-        _whitelist = options.FilterType switch
+        var whitelist = options.FilterType switch
         {
             "whitelist" => true,
             "blacklist" => false,
             _ => throw new ConfigurationException($"{Program}: option 'filter_type' is '{options.FilterType}'; give whitelist or blacklist."),
         };
-        foreach (var key in options.FilterKeys.SelectMany(k => k.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)))
-            _keys.Add(DhoMapping.ToDho(IntelMQFields.Require(Program, "filter_keys", key)) ?? key);
+        _hash = new MessageHash(options.FilterKeys.SelectMany(k => k.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            .Select(key => DhoMapping.ToDho(IntelMQFields.Require(Program, "filter_keys", key)) ?? key), whitelist);
         _threshold = options.Threshold;
         _timeout = options.Timeout * 1000L; // in milliseconds: whole seconds split a burst that straddles a second
         _clock = context.Clock;
@@ -66,7 +65,7 @@ public sealed class ThresholdExpert : IExpert, IDeliveryAware, ISelfTest, IDispo
     public void Process(Event ev, IEmitter output)
     {
         var now = Now();
-        var key = MessageHash.Of(ev, _keys, _whitelist);
+        var key = _hash.Of(ev);
         var (started, count) = _state.Windows.TryGetValue(key, out var window) && now - window.Started < _timeout ? window : (now, 0);
         _state.Set(key, started, ++count);
         if (_state.Windows.Count > 100_000) Sweep(now);
