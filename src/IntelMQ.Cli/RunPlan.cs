@@ -70,7 +70,7 @@ public sealed class RunPlan : IDisposable
             DropPath = settings.DropPath,
             Concurrency = settings.Concurrency,
             Timeout = TimeSpan.FromMilliseconds(settings.TimeoutMs),
-            Context = Installation.ContextFor(program, id) with { Log = logs.CreateLogger(program.Name), Daemon = settings.Daemon },
+            Context = Installation.ContextFor(program, id) with { Log = logs.CreateLogger(program.Name), Daemon = settings.Daemon, Processes = settings.Processes },
         };
         return new RunPlan(program, settings, host, collector, ignored, logs);
     }

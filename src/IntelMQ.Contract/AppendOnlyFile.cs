@@ -11,7 +11,7 @@ namespace IntelMQ.Contract;
 public sealed partial class AppendOnlyFile : IDisposable
 {
     const int OWronly = 0x1, OCreat = 0x40, OAppend = 0x400, OCloexec = 0x80000, EIntr = 4, ENoent = 2;
-    const int SetLockWait = 38 /* F_OFD_SETLKW */, WriteLock = 1, Unlock = 2;
+    const int SetLock = 37 /* F_OFD_SETLK */, SetLockWait = 38 /* F_OFD_SETLKW */, WriteLock = 1, Unlock = 2, EAgain = 11, EAccess = 13;
     readonly SafeFileHandle _handle;
 
     AppendOnlyFile(SafeFileHandle handle, string path)
@@ -142,6 +142,27 @@ public sealed partial class AppendOnlyFile : IDisposable
         }
     }
 
+    /// <summary>
+    /// Like <see cref="LockExclusive"/>, without waiting: null when another process holds the lock. For state a single
+    /// process may keep (a program's marks or counts), so that a second one is refused rather than rewriting it.
+    /// </summary>
+    /// <exception cref="IOException">The file cannot be opened or locked for another reason.</exception>
+    public static IDisposable? TryLockExclusive(string path)
+    {
+        var fd = OpenFile(System.IO.Path.GetFullPath(path), OWronly | OCreat | OCloexec, 0x1A4 /* 0644 */);
+        if (fd < 0) throw new IOException($"cannot open the lock file '{path}': {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+        var handle = new SafeFileHandle(fd, ownsHandle: true);
+        while (FileLock(handle, WriteLock, SetLock) != 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno == EIntr) continue;
+            handle.Dispose();
+            if (errno is EAgain or EAccess) return null;
+            throw new IOException($"cannot lock '{path}': {Marshal.GetPInvokeErrorMessage(errno)}");
+        }
+        return handle;
+    }
+
     // An open-file-description lock (fcntl), not flock(2): .NET takes flock locks itself to emulate FileShare, and an
     // exclusive one would make every .NET reader of the file fail while an entry is written.
     static void Lock(SafeFileHandle handle, string path)
@@ -155,10 +176,10 @@ public sealed partial class AppendOnlyFile : IDisposable
 
     public void Dispose() => _handle.Dispose();
 
-    static unsafe int FileLock(SafeFileHandle fd, short type)
+    static unsafe int FileLock(SafeFileHandle fd, short type, int command = SetLockWait)
     {
         var whole = new FileRange { Type = type }; // from the start, to the end however far it grows
-        return Control(fd, SetLockWait, &whole);
+        return Control(fd, command, &whole);
     }
 
     [StructLayout(LayoutKind.Sequential)]

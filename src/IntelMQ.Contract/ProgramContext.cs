@@ -28,6 +28,9 @@ public sealed record ProgramContext
     /// </summary>
     public bool Daemon { get; init; }
 
+    /// <summary>How many processes run this instance side by side (<c>--processes</c>): state kept in a local file serves one.</summary>
+    public int Processes { get; init; } = 1;
+
     /// <summary>The output paths that lead somewhere in this run; null when the host does not say (every path counts).</summary>
     public IReadOnlySet<string>? ConnectedPaths { get; init; }
 

@@ -25,12 +25,13 @@ namespace IntelMQ.Experts.Aggregate;
         dropped. Like IntelMQ's, groups are closed when events arrive, not on a timer. Groups survive a restart: once
         a batch's output was handed on and confirmed, the groups are written to <id>.aggregate.json in the program's
         data directory (a temporary file renamed over the old one); a batch whose hand-off was not confirmed is
-        processed again after a restart against the groups as they were before it, so no aggregate is lost.
+        processed again after a restart against the groups as they were before it, so no aggregate is lost. The
+        groups serve one process: with --processes, or while another process holds the file, it refuses to start.
         """,
     FieldsRead = ["*"],
     FieldsWritten = ["custom.count", "custom.time_end", "@timestamp", "links"],
     Examples = ["intelmq run aggregate-expert --set fields=classification.type,source.ip --set threshold=5 --set 'timespan=30 minutes' < events.jsonl"])]
-public sealed class AggregateExpert : IExpert, IDeliveryAware
+public sealed class AggregateExpert : IExpert, IDeliveryAware, IDisposable
 {
     const string Program = "aggregate-expert";
     static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
@@ -40,6 +41,7 @@ public sealed class AggregateExpert : IExpert, IDeliveryAware
     readonly TimeSpan _timespan;
     readonly TimeProvider _clock;
     readonly string? _stateFile;
+    readonly IDisposable? _claim;
     readonly ILogger _log;
     readonly Dictionary<string, Group> _groups = new(StringComparer.Ordinal);
     // The groups changed since they were last written.
@@ -57,8 +59,20 @@ public sealed class AggregateExpert : IExpert, IDeliveryAware
         _clock = context.Clock;
         _log = context.Log;
         _stateFile = context.DataDirectory is { } dir ? Path.Combine(dir, $"{(context.Id.Length > 0 ? context.Id : "aggregate")}.aggregate.json") : null;
-        if (_stateFile is not null && File.Exists(_stateFile)) Load(_stateFile);
+        if (_stateFile is null) return;
+        _claim = StateFile.Claim(Program, _stateFile, context, "run it as one process: the events of a group must all be in one place");
+        try
+        {
+            if (File.Exists(_stateFile)) Load(_stateFile);
+        }
+        catch
+        {
+            _claim.Dispose();
+            throw;
+        }
     }
+
+    public void Dispose() => _claim?.Dispose();
 
     /// <summary>The groups collecting events now.</summary>
     public int OpenGroups => _groups.Count;

@@ -16,7 +16,8 @@ namespace IntelMQ.Experts.Deduplicator;
         drop_path when one is set). A key is marked as seen only once its event was handed on and confirmed
         downstream: unlike IntelMQ's, this deduplicator does not lose an event whose hand-off failed and is retried
         or redelivered. store=embedded (the default) keeps the keys in a file in the program's data directory
-        (<id>.seen.tsv), so they survive a restart; store=redis keeps them in Redis (redis_cache_host, _port, _db,
+        (<id>.seen.tsv), so they survive a restart, for one process (with --processes, or while another process holds
+        the file, it refuses to start); store=redis keeps them in Redis (redis_cache_host, _port, _db,
         _password), with the keys and expiry IntelMQ's deduplicator uses, for several processes. Two processes that see
         one key at the same moment may both pass it on: a duplicate, never a loss. With duplicate_of=true a duplicate
         is not dropped but passed on with a duplicate-of link (IEP04, docs/idf.md "Links") to the event.id of the
@@ -55,7 +56,7 @@ public sealed class DeduplicatorExpert : IExpert, IDeliveryAware, ISelfTest, IDi
         _clock = context.Clock;
         _marks = new(options.Store switch
         {
-            "embedded" => new SeenStore(Program, context.DataDirectory is { } dir ? Path.Combine(dir, $"{(context.Id.Length > 0 ? context.Id : "deduplicator")}.seen.tsv") : null, Now()),
+            "embedded" => new SeenStore(Program, context.DataDirectory is { } dir ? Path.Combine(dir, $"{(context.Id.Length > 0 ? context.Id : "deduplicator")}.seen.tsv") : null, context, Now()),
             "redis" => new RedisSeenStore(Program, options.RedisCacheHost, options.RedisCachePort, options.RedisCacheDb, options.RedisCachePassword?.Reveal()),
             _ => throw new ConfigurationException($"deduplicator-expert: option 'store' is '{options.Store}'; give embedded or redis."),
         }, context.Log);

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 using IntelMQ.Contract;
+using IntelMQ.Experts.Common;
 
 namespace IntelMQ.Experts.Deduplicator;
 
@@ -19,17 +20,18 @@ sealed class SeenStore : ISeenStore
 
     readonly Dictionary<SeenKey, SeenMark> _marks = [];
     readonly AppendOnlyFile? _file;
+    readonly IDisposable? _claim;
     readonly string? _path;
     int _sinceSweep;
     ArrayBufferWriter<byte> _lines = new();
 
-    public SeenStore(string program, string? path, long now)
+    public SeenStore(string program, string? path, ProgramContext context, long now)
     {
         _path = path;
         if (path is null) return;
+        _claim = StateFile.Claim(program, path, context, "give store=redis to share the marks between processes");
         try
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
             if (File.Exists(path))
                 foreach (var line in File.ReadLines(path))
                 {
@@ -47,6 +49,7 @@ sealed class SeenStore : ISeenStore
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
+            _claim.Dispose();
             throw new ConfigurationException($"{program}: cannot use the state file {path}: {ex.Message}");
         }
     }
@@ -95,5 +98,9 @@ sealed class SeenStore : ISeenStore
         _lines.Write("\n"u8);
     }
 
-    public void Dispose() => _file?.Dispose();
+    public void Dispose()
+    {
+        _file?.Dispose();
+        _claim?.Dispose();
+    }
 }

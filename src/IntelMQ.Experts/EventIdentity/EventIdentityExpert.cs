@@ -55,7 +55,7 @@ public sealed class EventIdentityExpert : IExpert, IDeliveryAware, ISelfTest, ID
         _log = context.Log;
         _marks = new(options.Store switch
         {
-            "embedded" => new SeenStore(Program, context.DataDirectory is { } dir ? Path.Combine(dir, $"{(context.Id.Length > 0 ? context.Id : "event-identity")}.identity.tsv") : null, Now()),
+            "embedded" => new SeenStore(Program, context.DataDirectory is { } dir ? Path.Combine(dir, $"{(context.Id.Length > 0 ? context.Id : "event-identity")}.identity.tsv") : null, context, Now()),
             "redis" => new RedisSeenStore(Program, options.RedisCacheHost, options.RedisCachePort, options.RedisCacheDb, options.RedisCachePassword?.Reveal(), prefix: "event-identity:"),
             _ => throw new ConfigurationException($"{Program}: option 'store' is '{options.Store}'; give embedded or redis."),
         }, context.Log);

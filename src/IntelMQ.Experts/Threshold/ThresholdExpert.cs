@@ -17,8 +17,9 @@ namespace IntelMQ.Experts.Threshold;
         with the reason (counted; to drop_path when one is set), also those after it in the same window. A daemon keeps
         the counts in a state file in the program's data directory (<id>.threshold.tsv), committed after each batch was
         handed on, so windows survive a restart and a batch that is redelivered is not counted twice; a one-shot run
-        starts with empty windows, as a new IntelMQ bot with an empty cache does. The key is IntelMQ's message hash,
-        time.observation and the event id left out.
+        starts with empty windows, as a new IntelMQ bot with an empty cache does. The counts serve one process: a daemon
+        with --processes, or one whose file another process holds, refuses to start. The key is IntelMQ's message
+        hash, time.observation and the event id left out.
         """,
     FieldsWritten = ["custom.count"],
     Examples = ["intelmq run threshold-expert --set filter_keys=source.ip --set threshold=10 --set timeout=3600 < events.jsonl"])]
@@ -59,7 +60,7 @@ public sealed class ThresholdExpert : IExpert, IDeliveryAware, ISelfTest, IDispo
             _add.Add((IntelMQFields.Require(Program, "add_keys", name),
                 FieldNormalizer.Unwrap(value?.DeepClone() ?? throw new ConfigurationException($"{Program}: option 'add_keys': {name} is null."))!));
         _state = new ThresholdState(context.Daemon && context.DataDirectory is { } dir ? Path.Combine(dir, $"{(context.Id.Length > 0 ? context.Id : "threshold")}.threshold.tsv") : null,
-            Now(), _timeout);
+            context, Now(), _timeout);
     }
 
     public void Process(Event ev, IEmitter output)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using IntelMQ.Contract;
+using IntelMQ.Experts.Common;
 
 namespace IntelMQ.Experts.Threshold;
 
@@ -13,6 +14,7 @@ namespace IntelMQ.Experts.Threshold;
 sealed class ThresholdState : IDisposable
 {
     readonly string? _path;
+    readonly IDisposable? _claim;
     AppendOnlyFile? _journal;
     long _journalLines;
     readonly Dictionary<string, (long Started, int Count)> _changed = new(StringComparer.Ordinal);
@@ -20,10 +22,11 @@ sealed class ThresholdState : IDisposable
     public Dictionary<string, (long Started, int Count)> Windows { get; } = new(StringComparer.Ordinal);
 
     /// <param name="timeout">Windows that started this many milliseconds before <paramref name="now"/> are over and not loaded.</param>
-    public ThresholdState(string? path, long now, long timeout)
+    public ThresholdState(string? path, ProgramContext context, long now, long timeout)
     {
         _path = path;
         if (path is null) return;
+        _claim = StateFile.Claim("threshold-expert", path, context, "run it as one process: the counts of a key must all be in one place");
         try
         {
             if (File.Exists(path))
@@ -42,6 +45,7 @@ sealed class ThresholdState : IDisposable
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
+            _claim.Dispose();
             throw new ConfigurationException($"threshold-expert: cannot use the state file {path}: {ex.Message}");
         }
     }
@@ -92,5 +96,9 @@ sealed class ThresholdState : IDisposable
     }
 
     // The journal holds every delivered change; what was not delivered is left out, so its batch is counted when it comes again.
-    public void Dispose() => _journal?.Dispose();
+    public void Dispose()
+    {
+        _journal?.Dispose();
+        _claim?.Dispose();
+    }
 }

@@ -14,6 +14,17 @@ public sealed class SharedFileTests(RedisServer redis) : IDisposable, IClassFixt
 
     public void Dispose() => _intelmq.Dispose();
 
+    /// <summary>The deduplicator's embedded marks serve one process: several workers would each keep their own and rewrite the file.</summary>
+    [Fact]
+    public void A_deduplicator_with_its_embedded_store_under_processes_is_refused_at_start_with_the_fix()
+    {
+        var result = _intelmq.Run("", "run", "deduplicator-expert", "--processes", "2", "--input", "redis://127.0.0.1:1/0?queue=dedup");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--processes 2", result.Stderr);
+        Assert.Contains("give store=redis", result.Stderr);
+    }
+
     [Fact]
     public async Task Two_file_output_processes_appending_to_one_path_keep_every_event()
     {

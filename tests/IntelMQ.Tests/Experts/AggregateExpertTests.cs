@@ -33,7 +33,7 @@ public sealed class AggregateExpertTests : IDisposable
     [Fact]
     public void A_group_is_passed_on_as_one_event_when_its_time_span_has_ended()
     {
-        var expert = Expert();
+        using var expert = Expert();
         var output = new EventCollector();
         var members = Enumerable.Range(1, 4).Select(i => Ddos("192.0.2.1", $"2015-01-01T00:00:0{i}+00:00")).ToList();
         foreach (var ev in members) expert.Process(ev, output);
@@ -57,7 +57,7 @@ public sealed class AggregateExpertTests : IDisposable
     [Fact]
     public void A_group_below_the_threshold_is_dropped_when_it_ends()
     {
-        var expert = Expert();
+        using var expert = Expert();
         var output = new EventCollector();
         expert.Process(Ddos("192.0.2.1", "2015-01-01T00:00:01+00:00"), output);
         _clock.Now = _clock.Now.AddHours(2);
@@ -70,7 +70,7 @@ public sealed class AggregateExpertTests : IDisposable
     [Fact]
     public void Different_keys_form_different_groups()
     {
-        var expert = Expert(new() { Threshold = 1, Fields = "classification.type, source.ip" });
+        using var expert = Expert(new() { Threshold = 1, Fields = "classification.type, source.ip" });
         var output = new EventCollector();
         expert.Process(Ddos("192.0.2.1", "2015-01-01T00:00:01+00:00"), output);
         expert.Process(Ddos("192.0.2.2", "2015-01-01T00:00:02+00:00"), output);
@@ -89,7 +89,8 @@ public sealed class AggregateExpertTests : IDisposable
         for (var i = 0; i < 3; i++) first.Process(Ddos("192.0.2.1", $"2015-01-01T00:00:0{i}+00:00"), output);
         first.Delivered();
 
-        var restarted = Expert();
+        first.Dispose(); // the process ends
+        using var restarted = Expert();
         _clock.Now = _clock.Now.AddHours(1);
         restarted.Process(Ddos("192.0.2.1", "2015-01-01T01:00:00+00:00"), output);
 
@@ -107,7 +108,8 @@ public sealed class AggregateExpertTests : IDisposable
         first.Process(Ddos("192.0.2.1", "2015-01-01T01:00:00+00:00"), lost); // closes the group; the process dies before the hand-off
         Assert.Single(lost.Events);
 
-        var restarted = Expert();
+        first.Dispose(); // the process ends
+        using var restarted = Expert();
         var output = new EventCollector();
         restarted.Process(Ddos("192.0.2.1", "2015-01-01T01:00:00+00:00"), output); // the input is redelivered
 
@@ -117,7 +119,7 @@ public sealed class AggregateExpertTests : IDisposable
     [Fact]
     public void The_aggregate_is_a_new_event_with_its_own_id()
     {
-        var expert = Expert(new() { Threshold = 1 });
+        using var expert = Expert(new() { Threshold = 1 });
         var member = Ddos("192.0.2.1", "2015-01-01T00:00:01+00:00");
         expert.Process(member, new EventCollector());
         _clock.Now = _clock.Now.AddHours(2);
@@ -128,6 +130,18 @@ public sealed class AggregateExpertTests : IDisposable
         var aggregate = Assert.Single(output.Events);
         Assert.True(Guid.TryParse(aggregate.Id, out _));
         Assert.NotEqual(member.Id, aggregate.Id);
+    }
+
+    [Fact]
+    public void A_second_process_on_the_same_groups_is_refused()
+    {
+        using var first = Expert();
+
+        var error = Assert.Throws<ConfigurationException>(() => Expert());
+
+        Assert.Contains("agg.aggregate.json is in use by another process", error.Message);
+        Assert.Contains("run it as one process", Assert.Throws<ConfigurationException>(() => new AggregateExpert(new() { Threshold = 3 },
+            ProgramContext.Default with { Id = "other", Clock = _clock, DataDirectory = _data.FullName, Processes = 2 })).Message);
     }
 
     [Fact]

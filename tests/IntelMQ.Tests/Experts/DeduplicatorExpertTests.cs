@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using IntelMQ.Contract;
 using IntelMQ.Core;
 using IntelMQ.Experts.Deduplicator;
 using IntelMQ.Runtime;
@@ -64,6 +65,27 @@ public sealed class DeduplicatorExpertTests(RedisServer redis) : IClassFixture<R
 
         Assert.Empty(output.Events);
         Assert.Single(output.Dropped);
+    }
+
+    [Fact]
+    public void A_second_process_on_the_same_state_file_is_refused_with_the_fix()
+    {
+        using var first = Expert("whitelist", "source.ip");
+
+        var error = Assert.Throws<ConfigurationException>(() => Expert("whitelist", "source.ip"));
+
+        Assert.Contains("dedup.seen.tsv is in use by another process", error.Message);
+        Assert.Contains("store=redis", error.Message);
+    }
+
+    [Fact]
+    public void The_embedded_store_under_several_processes_is_refused_with_the_fix()
+    {
+        var error = Assert.Throws<ConfigurationException>(() =>
+            new DeduplicatorExpert(new DeduplicatorExpertOptions { FilterKeys = ["raw"] }, Context with { Processes = 3 }));
+
+        Assert.Contains("--processes 3", error.Message);
+        Assert.Contains("store=redis", error.Message);
     }
 
     [Fact]

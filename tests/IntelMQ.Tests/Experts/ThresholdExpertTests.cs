@@ -58,6 +58,27 @@ public sealed class ThresholdExpertTests
         }
     }
 
+    [Fact]
+    public void A_second_process_on_the_same_counts_is_refused()
+    {
+        var dir = Directory.CreateTempSubdirectory("threshold-");
+        try
+        {
+            var context = ProgramContext.Default with { DataDirectory = dir.FullName, Id = "threshold", Daemon = true };
+            var options = new ThresholdExpertOptions { FilterKeys = ["source.ip"], Threshold = 3, Timeout = 3600 };
+            using var first = new ThresholdExpert(options, context);
+
+            var error = Assert.Throws<ConfigurationException>(() => new ThresholdExpert(options, context));
+
+            Assert.Contains("threshold.threshold.tsv is in use by another process", error.Message);
+            Assert.Contains("--processes 2", Assert.Throws<ConfigurationException>(() => new ThresholdExpert(options, context with { Id = "other", Processes = 2 })).Message);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
     static Event Scan(int port)
     {
         var ev = Event.Create();
