@@ -19,6 +19,12 @@ public sealed class OptionAttribute(string description) : Attribute
     /// </summary>
     public string[] AlsoAccepts { get; init; } = [];
 
+    /// <summary>
+    /// Where a list option given as one text is split (IntelMQ's comma-separated lists); null: the text is one item,
+    /// for items that hold commas themselves (rsync's --chmod=Du+rwx,Fu+rw).
+    /// </summary>
+    public string? Separator { get; init; } = ",";
+
     /// <summary>Only a command-line flag (<c>--raw</c>, <c>--daemon</c>): not a key of the configuration file.</summary>
     public bool CommandLineOnly { get; init; }
 }

@@ -119,7 +119,9 @@ public static class OptionBinder
                 string s when target == typeof(Secret) => new Secret(s),
                 _ when target == typeof(double) => ToNumber(value, Wrong),
                 string[] list when target == typeof(string[]) => list,
-                string s when target == typeof(string[]) => s.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries),
+                string s when target == typeof(string[]) => option.Attribute.Separator is { } separator
+                    ? s.Split(separator, StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                    : string.IsNullOrWhiteSpace(s) ? [] : [s],
                 string s when target.IsEnum && Enum.TryParse(target, s, ignoreCase: true, out var parsed) => parsed,
                 _ when target == typeof(IReadOnlyDictionary<string, string>) => ToMap(value, Wrong),
                 _ => throw new ConfigurationException(Wrong()),

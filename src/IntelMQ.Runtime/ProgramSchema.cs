@@ -117,7 +117,7 @@ public static class ProgramSchema
                 _ when type == typeof(bool) => "boolean",
                 _ when type == typeof(int) || type == typeof(long) => "integer",
                 _ when type == typeof(double) => "number",
-                // The binder splits a text at commas too.
+                // The binder takes a text too: split at the option's separator, or as one item.
                 _ when type == typeof(string[]) => "array",
                 // A mapping; IntelMQ also takes it as a string holding a JSON object.
                 _ when type == typeof(IReadOnlyDictionary<string, string>) => "object",

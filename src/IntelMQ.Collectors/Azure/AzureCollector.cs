@@ -13,7 +13,7 @@ namespace IntelMQ.Collectors.Azure;
 
 /// <summary>
 /// Lists an Azure Blob Storage container over REST (Shared Key or SAS) and hands on every blob it has not handed on
-/// in this version, remembered by ETag once handed on.
+/// in this version, remembered by ETag once handed on and forgotten once no longer listed.
 /// </summary>
 [Program("azure-collector", ProgramKind.Collector, "Collects the new and changed blobs of an Azure Blob Storage container, one report per blob.",
     Modules = ["intelmq.bots.collectors.microsoft.collector_azure"],
@@ -23,7 +23,8 @@ namespace IntelMQ.Collectors.Azure;
         ETag differs from the one stored for it, oldest first: one report per blob, named in custom.file_name, with
         feed.url the blob's URL; a gzip (Microsoft's CTIP blobs), zip or tar blob is unpacked, one report per file.
         The blob's ETag is stored only once its report is handed on, so a crash sends it again and a blob that
-        changed is sent again. Requests are signed with Shared Key (AccountName and AccountKey of connection_string,
+        changed is sent again; the ETags of blobs no longer listed are forgotten, so the state holds one per blob
+        in the container. Requests are signed with Shared Key (AccountName and AccountKey of connection_string,
         per Microsoft's "Authorize with Shared Key") or carry its SharedAccessSignature. IntelMQ's redis_cache_*
         parameters are accepted and not used: the state store takes the place of IntelMQ's Redis cache. feed.* come
         from name, provider, accuracy, code and documentation (docs/collectors.md).
@@ -35,6 +36,7 @@ namespace IntelMQ.Collectors.Azure;
 public sealed class AzureCollector : ICollector, IDisposable
 {
     const string ApiVersion = "2021-08-06";
+    const string MarksKey = "blobs";
     static readonly string FileNameField = DhoMapping.ToIdf("extra.file_name")!;
     static readonly string FeedUrlField = DhoMapping.ToIdf("feed.url")!;
 
@@ -100,10 +102,15 @@ public sealed class AzureCollector : ICollector, IDisposable
         }
         while (marker is { Length: > 0 });
 
-        foreach (var (name, etag, _) in blobs.OrderBy(b => b.Modified).ThenBy(b => b.Name, StringComparer.Ordinal))
+        var marks = new ListedMarks(state, MarksKey, blobs.Select(b => b.Name).ToHashSet(StringComparer.Ordinal));
+        var fresh = blobs.Where(b => b.Name.Length > 0 && !marks.Has(b.Name, b.ETag)).OrderBy(b => b.Modified).ThenBy(b => b.Name, StringComparer.Ordinal).ToList();
+        if (fresh.Count == 0 && marks.Forgotten > 0)
+            yield return new CollectedReport(new Event(MessageKind.Report), Stream.Null)
+            {
+                Checkpoint = marks.Checkpoint(), Origin = $"{_container} ({marks.Forgotten} blob(s) no longer listed, their marks forgotten)",
+            };
+        foreach (var (name, etag, _) in fresh)
         {
-            var key = "blob:" + name;
-            if (name.Length == 0 || state.Get(key) == etag) continue;
             var url = new Uri(_container + "/" + string.Join('/', name.Split('/').Select(Uri.EscapeDataString)));
             var download = TemporaryFile.Create("azure-blob");
             try
@@ -128,7 +135,7 @@ public sealed class AzureCollector : ICollector, IDisposable
                     if (members[i].Name.Length > 0) report.Add(FileNameField, members[i].Name);
                     yield return new CollectedReport(report, members[i].Content ?? Stream.Null)
                     {
-                        Checkpoint = i == members.Count - 1 ? new Dictionary<string, string?> { [key] = etag } : new Dictionary<string, string?>(),
+                        Checkpoint = i == members.Count - 1 ? marks.With(name, etag) : new Dictionary<string, string?>(),
                         Origin = members.Count == 1 ? url.ToString() : $"{url} ({members[i].Name})",
                         Error = members[i].Error,
                     };

@@ -25,7 +25,8 @@ namespace IntelMQ.Collectors.Eset;
         extra.eset_feed, by which the parser tells the feeds apart) and feed.url the discovery URL, as IntelMQ's
         reports have them. A response marked more="true" is followed by Poll_Fulfillment requests for its further
         parts. The window's end (the server's Inclusive_End_Timestamp when it gives an earlier one) is stored once
-        the last report is handed on, so a crash polls the same window again and no block is skipped. A
+        the last report is handed on, so a crash polls the same window again and no block is skipped; after a poll
+        without blocks it is stored all the same, so a quiet collection's window does not grow. A
         Status_Message from the server (a refused login, an unknown collection) fails the run with its status and
         message. feed.* come from name, provider, accuracy, code and documentation (docs/collectors.md).
         """,
@@ -90,6 +91,12 @@ public sealed class EsetCollector : ICollector, IDisposable
                 ? Fulfillment(resultId, part + 1) : null;
         }
         var checkpoint = new Dictionary<string, string?> { [EndKey] = end.ToString("O", CultureInfo.InvariantCulture) };
+        // Nothing to hand on, but the window was polled: an empty report stores its end, so the next window does not grow.
+        if (blocks.Count == 0)
+        {
+            yield return new CollectedReport(new Event(MessageKind.Report), Stream.Null) { Checkpoint = checkpoint, Origin = $"{poll} {_collection} (no content block)" };
+            yield break;
+        }
         for (var i = 0; i < blocks.Count; i++)
         {
             var report = new Event(MessageKind.Report);

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using IntelMQ.Collectors.Archives;
+using IntelMQ.Collectors.Azure;
 using IntelMQ.Collectors.Http;
 using IntelMQ.Contract;
 using IntelMQ.Core;
@@ -12,7 +13,7 @@ namespace IntelMQ.Collectors.Interflow;
 
 /// <summary>
 /// Lists the files Microsoft's Interflow API shares and hands on each new one (by name and modification time),
-/// remembered once handed on.
+/// remembered once handed on until it leaves the listing or the window.
 /// </summary>
 [Program("interflow-collector", ProgramKind.Collector, "Collects the shared files of Microsoft's Interflow API (a retired service), one report per new file.",
     Modules = ["intelmq.bots.collectors.microsoft.collector_interflow"],
@@ -24,7 +25,8 @@ namespace IntelMQ.Collectors.Interflow;
         file_match and that were modified within not_older_than, and downloads each not handed on before in this
         version (download_url with the file name): one report per file, named in custom.file_name, with feed.url
         the download URL; a gzip file (as CTIP's are) is unpacked. The file's modification time is stored once its
-        report is handed on. IntelMQ's redis_cache_* parameters are accepted and not used: the state store takes
+        report is handed on, and forgotten once the file is no longer listed or older than not_older_than, so the
+        state holds one per file taken. IntelMQ's redis_cache_* parameters are accepted and not used: the state store takes
         the place of IntelMQ's Redis cache. feed.* come from name, provider, accuracy, code and documentation.
         """,
     FieldsWritten = ["feed.url", "custom.file_name"],
@@ -33,6 +35,7 @@ namespace IntelMQ.Collectors.Interflow;
     ])]
 public sealed partial class InterflowCollector : ICollector, IDisposable
 {
+    const string MarksKey = "files";
     static readonly string FileNameField = DhoMapping.ToIdf("extra.file_name")!;
     static readonly string FeedUrlField = DhoMapping.ToIdf("feed.url")!;
 
@@ -93,10 +96,16 @@ public sealed partial class InterflowCollector : ICollector, IDisposable
                 if (modified >= since) files.Add((name, modified, stamp));
             }
         }
-        foreach (var (name, _, stamp) in files.OrderBy(f => f.Modified).ThenBy(f => f.Name, StringComparer.Ordinal))
+        // Only the files taken are fetched: a file out of the window or the listing cannot come again, nor its mark matter.
+        var marks = new ListedMarks(state, MarksKey, files.Select(f => f.Name).ToHashSet(StringComparer.Ordinal));
+        var fresh = files.Where(f => !marks.Has(f.Name, f.Stamp)).OrderBy(f => f.Modified).ThenBy(f => f.Name, StringComparer.Ordinal).ToList();
+        if (fresh.Count == 0 && marks.Forgotten > 0)
+            yield return new CollectedReport(new Event(MessageKind.Report), Stream.Null)
+            {
+                Checkpoint = marks.Checkpoint(), Origin = $"{_listUrl} ({marks.Forgotten} file(s) no longer listed or older than not_older_than, their marks forgotten)",
+            };
+        foreach (var (name, _, stamp) in fresh)
         {
-            var key = "file:" + name;
-            if (state.Get(key) == stamp) continue;
             var url = _downloadUrl + Uri.EscapeDataString(name);
             var download = TemporaryFile.Create("interflow");
             try
@@ -121,7 +130,7 @@ public sealed partial class InterflowCollector : ICollector, IDisposable
                     if (members[i].Name.Length > 0) report.Add(FileNameField, members[i].Name);
                     yield return new CollectedReport(report, members[i].Content ?? Stream.Null)
                     {
-                        Checkpoint = i == members.Count - 1 ? new Dictionary<string, string?> { [key] = stamp } : new Dictionary<string, string?>(),
+                        Checkpoint = i == members.Count - 1 ? marks.With(name, stamp) : new Dictionary<string, string?>(),
                         Origin = $"{_downloadUrl}{name}",
                         Error = members[i].Error,
                     };

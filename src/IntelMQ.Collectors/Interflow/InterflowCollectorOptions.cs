@@ -9,7 +9,7 @@ public sealed record InterflowCollectorOptions : HttpParameters
     [Option("Your Interflow API key (sent as Ocp-Apim-Subscription-Key).")]
     public Secret? ApiKey { get; set; }
 
-    [Option("Take only the files whose names match this regular expression, e.g. ^ctip_; empty: every file.")]
+    [Option("Take only the files whose names this regular expression matches anywhere (a search: anchor it, e.g. ^ctip_, to match at the start); empty: every file. IntelMQ's documentation says only \"regular expression to match file names\", not whether it anchors at the start; the feed list's patterns (^ctip_, ^bingmurls_) anchor themselves, so they select the same files either way.")]
     public string? FileMatch { get; set; }
 
     [Option("Take only files modified within this time: a relative time (\"2 days\", \"12 hours\") or a date; empty: any.")]

@@ -17,7 +17,7 @@ public sealed record RsyncCollectorOptions
     [Option("Put the date into file and rsync_path as IntelMQ's http_url_formatting does ({time[%Y-%m-%d]}): false, true, or a timedelta such as {\"days\": -1}.")]
     public string? RsyncFilePathFormatting { get; set; }
 
-    [Option("More arguments for rsync, a list, e.g. [\"--port=8873\", \"--contimeout=30\"].")]
+    [Option("More arguments for rsync, a list, e.g. [\"--port=8873\", \"--contimeout=30\"]; one text is one argument, commas and all (--chmod=Du+rwx,Fu+rw).", Separator = null)]
     public string[] ExtraParams { get; set; } = [];
 
     [Option("The ssh private key (its text) to log in with, for an rsync_path over ssh; give this or private_key_path.")]

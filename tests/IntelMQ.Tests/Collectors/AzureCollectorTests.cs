@@ -39,6 +39,30 @@ public sealed class AzureCollectorTests : IDisposable
     }
 
     [Fact]
+    public async Task The_marks_of_blobs_no_longer_listed_are_forgotten_and_a_listed_blob_handed_on_is_not_fetched_again()
+    {
+        var azure = new AzureBlobServer();
+        azure.Blobs["a.json"] = ("\"0x1\"", "[\"a\"]"u8.ToArray());
+        azure.Blobs["b.json"] = ("\"0x2\"", "[\"b\"]"u8.ToArray());
+        await using var server = await FeedServer.StartAsync(azure.AnswerAsync);
+        var ct = TestContext.Current.CancellationToken;
+
+        await _run.CollectAsync("azure-collector", Options(server, AzureBlobServer.Key), ct);
+        azure.Blobs.Remove("a.json");
+        azure.Blobs["c.json"] = ("\"0x3\"", "[\"c\"]"u8.ToArray());
+        await _run.CollectAsync("azure-collector", Options(server, AzureBlobServer.Key), ct);
+        Assert.Equal(["b.json", "c.json"], Marked());
+        azure.Blobs.Remove("b.json");
+        await _run.CollectAsync("azure-collector", Options(server, AzureBlobServer.Key), ct);
+
+        Assert.Equal(["c.json"], Marked());
+        Assert.Equal(["[\"a\"]", "[\"b\"]", "[\"c\"]"], _run.Reports().Select(r => (string)r["event.original"]!));
+        Assert.Equal(3, azure.Downloads);
+    }
+
+    List<string> Marked() => [.. System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(_run.State("blobs")!)!.Keys.Order(StringComparer.Ordinal)];
+
+    [Fact]
     public async Task A_wrong_account_key_fails_the_run_on_the_signature()
     {
         var azure = new AzureBlobServer();

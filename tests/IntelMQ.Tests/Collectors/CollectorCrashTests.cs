@@ -1,7 +1,3 @@
-using System.Diagnostics;
-using IntelMQ.Runtime.Channels;
-using Microsoft.Data.Sqlite;
-
 namespace IntelMQ.Tests.Collectors;
 
 /// <summary>
@@ -12,99 +8,39 @@ namespace IntelMQ.Tests.Collectors;
 public sealed class CollectorCrashTests : IDisposable
 {
     readonly IntelMQCommand _intelmq = new();
-    SqliteConnection? _lock;
+    readonly LockedQueue _queue;
 
-    public CollectorCrashTests()
-    {
-        // The queue's tables exist before any collector opens it, so opening needs no write.
-        IntelMQ.Cli.Channels.Catalog.OpenOutput(Queue, new ChannelContext("test", 0, TextWriter.Null)).DisposeAsync().AsTask().GetAwaiter().GetResult();
-    }
+    public CollectorCrashTests() => _queue = new LockedQueue(_intelmq);
 
     public void Dispose()
     {
-        _lock?.Dispose();
+        _queue.Dispose();
         _intelmq.Dispose();
     }
 
     static CancellationToken Token => TestContext.Current.CancellationToken;
 
-    string Database => _intelmq.PathOf("queues.db");
-
-    string Queue => $"sqlite:{Database}?queue=reports";
-
-    /// <summary>Takes the queue's write lock (the collector's send then waits), as the server answers the fetch.</summary>
-    void LockQueue()
-    {
-        if (_lock is not null) return;
-        _lock = new SqliteConnection($"Data Source={Database};Pooling=False");
-        _lock.Open();
-        using var begin = _lock.CreateCommand();
-        begin.CommandText = "BEGIN IMMEDIATE";
-        begin.ExecuteNonQuery();
-    }
-
-    void UnlockQueue()
-    {
-        _lock?.Dispose();
-        _lock = null;
-    }
-
-    long Queued()
-    {
-        using var connection = new SqliteConnection($"Data Source={Database};Pooling=False");
-        connection.Open();
-        using var count = connection.CreateCommand();
-        count.CommandText = "SELECT count(*) FROM messages WHERE queue = 'reports'";
-        return (long)count.ExecuteScalar()!;
-    }
-
-    /// <summary>Runs the collector until the server has answered its fetch (the queue then locked), and SIGKILLs it.</summary>
-    async Task CrashAsync(TaskCompletionSource fetched, params string[] args)
-    {
-        using var process = _intelmq.Start([.. args, "--output", Queue]);
-        try
-        {
-            await fetched.Task.WaitAsync(TimeSpan.FromSeconds(120), Token);
-        }
-        finally
-        {
-            process.Kill();
-            await process.WaitForExitAsync(Token);
-        }
-        UnlockQueue();
-    }
-
     /// <summary>Runs the collector once more after the crash and once after that: the report arrives once.</summary>
-    void RunTwiceAndCount(params string[] args)
+    void RunTwiceAndCount(string[] args)
     {
-        var again = _intelmq.Run("", [.. args, "--output", Queue]);
-        Assert.True(again.ExitCode == 0, again.Stderr);
-        Assert.Equal(1, Queued());
-        var unchanged = _intelmq.Run("", [.. args, "--output", Queue]);
-        Assert.True(unchanged.ExitCode == 0, unchanged.Stderr);
-        Assert.Equal(1, Queued());
+        _queue.Run(args);
+        Assert.Single(_queue.Bodies());
+        _queue.Run(args);
+        Assert.Single(_queue.Bodies());
     }
-
-    TaskCompletionSource Fetched() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     [Fact]
     public async Task Shadowserver_api_collector_killed_before_the_hand_off_sends_the_report_once()
     {
         var api = new ShadowserverApiCollectorTests.ReportsApi();
         api.Reports.Add(("a1", "scan_smb", $"{DateTime.UtcNow:yyyy-MM-dd}-scan_smb-test-cert-geo.csv"));
-        var fetched = Fetched();
-        api.Downloading = () =>
-        {
-            if (fetched.Task.IsCompleted) return;
-            LockQueue();
-            fetched.TrySetResult();
-        };
+        api.Downloading = _queue.Lock;
         await using var server = await FeedServer.StartAsync(api.AnswerAsync);
         string[] args = ["run", "shadowserver-api-collector", "--set", $"api_key={ShadowserverApiCollectorTests.Key}", "--set", $"secret={ShadowserverApiCollectorTests.Secret}",
             "--set", $"api_url={server.Url("api2/")}", "--set", $"download_url={server.Url("dl/")}"];
 
-        await CrashAsync(fetched, args);
-        Assert.Equal(0, Queued());
+        await _queue.CrashAsync(args, Token);
+        Assert.Empty(_queue.Bodies());
 
         RunTwiceAndCount(args);
     }
@@ -112,20 +48,13 @@ public sealed class CollectorCrashTests : IDisposable
     [Fact]
     public async Task Taxii_collector_killed_before_the_hand_off_sends_the_page_once()
     {
-        var taxii = new TaxiiServer();
-        var fetched = Fetched();
-        taxii.Paging = () =>
-        {
-            if (fetched.Task.IsCompleted) return;
-            LockQueue();
-            fetched.TrySetResult();
-        };
+        var taxii = new TaxiiServer { Paging = _queue.Lock };
         await using var server = await FeedServer.StartAsync(taxii.AnswerAsync);
         string[] args = ["run", "taxii-collector", "--set", $"taxii_url={server.Url("taxii2/")}", "--set", $"collection={TaxiiServer.CollectionTitle}",
             "--set", "http_username=intelmq", "--set", "http_password=secret"];
 
-        await CrashAsync(fetched, args);
-        Assert.Equal(0, Queued());
+        await _queue.CrashAsync(args, Token);
+        Assert.Empty(_queue.Bodies());
 
         RunTwiceAndCount(args);
     }
@@ -135,18 +64,12 @@ public sealed class CollectorCrashTests : IDisposable
     {
         var misp = new MispServer();
         misp.AddEvent("1", "5f6e0c2a-0000-4000-8000-000000000001", "intelmq:to_process");
-        var fetched = Fetched();
-        misp.Searching = () =>
-        {
-            if (fetched.Task.IsCompleted) return;
-            LockQueue();
-            fetched.TrySetResult();
-        };
+        misp.Searching = _queue.Lock;
         await using var server = await FeedServer.StartAsync(misp.AnswerAsync);
         string[] args = ["run", "misp-collector", "--set", $"misp_url={server.Url("")}", "--set", $"misp_key={MispServer.Key}",
             "--set", "misp_tag_to_process=intelmq:to_process", "--set", "misp_tag_processed=intelmq:processed"];
 
-        await CrashAsync(fetched, args);
+        await _queue.CrashAsync(args, Token);
         Assert.Equal(["intelmq:to_process"], misp.TagsOf("5f6e0c2a-0000-4000-8000-000000000001"));
 
         RunTwiceAndCount(args);
@@ -158,44 +81,37 @@ public sealed class CollectorCrashTests : IDisposable
     {
         await using var broker = new StompServer();
         string[] args = ["run", "stomp-collector", "--daemon", "--set", "server=127.0.0.1", "--set", $"port={broker.Port}", "--set", "exchange=/queue/n6",
-            "--set", "ssl=false", "--set", "auth_by_ssl_client_certificate=false", "--set", "heartbeat=0", "--output", Queue];
+            "--set", "ssl=false", "--set", "auth_by_ssl_client_certificate=false", "--set", "heartbeat=0", "--output", _queue.Uri];
 
         using (var crashing = _intelmq.Start(args))
         {
             await Eventually.WaitForAsync("the collector's subscription", () => broker.Subscriptions.Count == 1, Token);
-            LockQueue();
+            _queue.Lock();
             broker.Publish("{\"category\": \"cnc\"}");
             await Eventually.WaitForAsync("the message's delivery", () => broker.Delivered == 1, Token);
             crashing.Kill();
             await crashing.WaitForExitAsync(Token);
         }
-        UnlockQueue();
-        Assert.Equal(0, Queued());
+        _queue.Unlock();
+        Assert.Empty(_queue.Bodies());
         Assert.Empty(broker.Acked);
 
         using var restarted = _intelmq.Start(args);
         await Eventually.WaitForAsync("the ACK after the hand-off", () => broker.Acked.Count == 1, Token);
         Assert.True(Eventually.Terminate(restarted), "the daemon did not stop on SIGTERM");
-        Assert.Equal(1, Queued());
+        Assert.Single(_queue.Bodies());
         Assert.Equal(2, broker.Delivered);
     }
 
     [Fact]
     public async Task Blueliv_crimeserver_collector_killed_before_the_hand_off_sends_the_list_once()
     {
-        var api = new BluelivServer();
-        var fetched = Fetched();
-        api.Fetching = () =>
-        {
-            if (fetched.Task.IsCompleted) return;
-            LockQueue();
-            fetched.TrySetResult();
-        };
+        var api = new BluelivServer { Fetching = _queue.Lock };
         await using var server = await FeedServer.StartAsync(api.AnswerAsync);
         string[] args = ["run", "blueliv-crimeserver-collector", "--set", $"api_key={BluelivServer.Key}", "--set", $"api_url={server.Url("")}"];
 
-        await CrashAsync(fetched, args);
-        Assert.Equal(0, Queued());
+        await _queue.CrashAsync(args, Token);
+        Assert.Empty(_queue.Bodies());
 
         RunTwiceAndCount(args);
     }
@@ -205,19 +121,13 @@ public sealed class CollectorCrashTests : IDisposable
     {
         var appliance = new FireEyeServer();
         appliance.AddAlert("1591de22-4926-4124-b3ed-ffff96766295", "21232f297a57a5a743894a0e4a801fc3", "shop.example.com");
-        var fetched = Fetched();
-        appliance.Fetching = () =>
-        {
-            if (fetched.Task.IsCompleted) return;
-            LockQueue();
-            fetched.TrySetResult();
-        };
+        appliance.Fetching = _queue.Lock;
         await using var server = await FeedServer.StartAsync(appliance.AnswerAsync);
         string[] args = ["run", "fireeye-mas-collector", "--set", $"host={server.Url("")}", "--set", $"http_username={FireEyeServer.User}",
             "--set", $"http_password={FireEyeServer.Password}"];
 
-        await CrashAsync(fetched, args);
-        Assert.Equal(0, Queued());
+        await _queue.CrashAsync(args, Token);
+        Assert.Empty(_queue.Bodies());
 
         RunTwiceAndCount(args);
     }

@@ -83,6 +83,26 @@ public sealed class EsetCollectorTests : IDisposable
     }
 
     [Fact]
+    public async Task A_poll_without_blocks_stores_its_end_and_the_next_run_polls_from_there()
+    {
+        _taxii.Blocks.Clear();
+        _taxii.Now = Recent;
+        await using var server = await FeedServer.StartAsync(_taxii.AnswerAsync);
+
+        await _run.CollectAsync("eset-collector", Options(server), TestContext.Current.CancellationToken);
+        Assert.Empty(_run.Reports());
+        Assert.Equal(Recent, Taxii11Server.Parse(_run.State("end")!));
+        _taxii.Now = null;
+        _taxii.Blocks.Add((Recent.AddSeconds(1), "[{\"url\": \"http://malicious.example/c\"}]"));
+        await _run.CollectAsync("eset-collector", Options(server), TestContext.Current.CancellationToken);
+
+        var polls = Polls();
+        Assert.Equal(2, polls.Count);
+        Assert.Equal(Recent, Taxii11Server.Parse((string)polls[1].Element(Taxii11Server.Taxii + "Exclusive_Begin_Timestamp")!));
+        Assert.Equal(["[{\"url\": \"http://malicious.example/c\"}]"], _run.Reports().Select(r => (string)r["event.original"]!));
+    }
+
+    [Fact]
     public async Task A_refused_login_fails_the_run_with_the_TAXII_status()
     {
         await using var server = await FeedServer.StartAsync(_taxii.AnswerAsync);

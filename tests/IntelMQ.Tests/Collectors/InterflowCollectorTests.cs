@@ -52,4 +52,37 @@ public sealed class InterflowCollectorTests : IDisposable
         Assert.Equal(("ctip_2024-05-01.json", "[{\"file\": \"ctip_2024-05-01.json.gz\"}]"), (report["custom.file_name"], report["event.original"]));
         Assert.Equal(["ctip_2024-05-01.json.gz"], downloads);
     }
+
+    [Fact]
+    public async Task The_marks_of_files_no_longer_listed_or_out_of_the_window_are_forgotten_and_a_file_handed_on_is_not_fetched_again()
+    {
+        var recent = DateTimeOffset.UtcNow.AddHours(-1).ToString("O");
+        var listed = new Dictionary<string, string> { ["ctip_a.json"] = recent, ["ctip_b.json"] = DateTimeOffset.UtcNow.AddHours(-36).ToString("O"), ["ctip_c.json"] = recent };
+        var downloads = new List<string>();
+        await using var server = await FeedServer.StartAsync(async context =>
+        {
+            if (context.Request.Path == "/file/api/file/listsharedfiles")
+            {
+                await context.Response.WriteAsJsonAsync(listed.Select(f => new { Name = f.Key, LastModified = f.Value }));
+                return;
+            }
+            var name = context.Request.Query["fileName"].ToString();
+            downloads.Add(name);
+            await context.Response.WriteAsync($"[\"{name}\"]");
+        });
+        var ct = TestContext.Current.CancellationToken;
+
+        await _run.CollectAsync("interflow-collector", Options(server), ct);
+        listed.Remove("ctip_c.json");
+        // A day later, as far as ctip_b is concerned: it is out of the window now.
+        await _run.CollectAsync("interflow-collector", Options(server) with { NotOlderThan = "1 day" }, ct);
+        Assert.Equal(["ctip_a.json"], Marked());
+        listed["ctip_d.json"] = recent;
+        await _run.CollectAsync("interflow-collector", Options(server) with { NotOlderThan = "1 day" }, ct);
+
+        Assert.Equal(["ctip_a.json", "ctip_d.json"], Marked());
+        Assert.Equal(["ctip_b.json", "ctip_a.json", "ctip_c.json", "ctip_d.json"], downloads);
+    }
+
+    List<string> Marked() => [.. System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(_run.State("files")!)!.Keys.Order(StringComparer.Ordinal)];
 }

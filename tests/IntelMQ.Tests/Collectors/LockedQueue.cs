@@ -56,6 +56,12 @@ public sealed class LockedQueue : IDisposable
                 await process.WaitForExitAsync(ct);
             }
         }
+        Unlock();
+    }
+
+    /// <summary>Releases the write lock, so that the next run can hand on.</summary>
+    public void Unlock()
+    {
         _lock?.Dispose();
         _lock = null;
     }

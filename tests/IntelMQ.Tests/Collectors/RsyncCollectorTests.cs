@@ -1,4 +1,7 @@
+using System.Runtime.Versioning;
+using IntelMQ.Cli;
 using IntelMQ.Collectors.Rsync;
+using IntelMQ.Runtime;
 
 namespace IntelMQ.Tests.Collectors;
 
@@ -69,6 +72,24 @@ public sealed class RsyncCollectorTests : IDisposable
 
         Assert.Contains("fetched wild.surbl.org.rbldnsd", File.ReadAllText(log));
         Assert.Single(_run.Reports());
+    }
+
+    [Theory]
+    [InlineData("extra_params: \"--chmod=Fu+rw,Fgo-rwx\"", new[] { "--chmod=Fu+rw,Fgo-rwx" })]
+    [InlineData("extra_params:\n  - --chmod=Fu+rw,Fgo-rwx\n  - --checksum", new[] { "--chmod=Fu+rw,Fgo-rwx", "--checksum" })]
+    [SupportedOSPlatform("linux")]
+    public async Task Extra_params_in_a_YAML_file_are_one_argument_per_list_item_and_one_string_is_one_argument_commas_and_all(string yaml, string[] arguments)
+    {
+        File.WriteAllText(Path.Combine(_source, "wild.surbl.org.rbldnsd"), ":127.0.0.2:\n");
+        var config = Path.Combine(_source, "rsync-collector.yaml");
+        File.WriteAllText(config, $"file: wild.surbl.org.rbldnsd\nrsync_path: {_source}/\ntemp_directory: {_mirror}\n{yaml}\n");
+        var options = (RsyncCollectorOptions)OptionBinder.Bind(Programs.Catalog.Resolve("rsync-collector"), ConfigValues.Collect(config, []))!;
+
+        await _run.CollectAsync("rsync-collector", options, TestContext.Current.CancellationToken);
+
+        Assert.Equal(arguments, options.ExtraParams);
+        Assert.Single(_run.Reports());
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(_mirror, "wild.surbl.org.rbldnsd")));
     }
 
     [Fact]

@@ -137,8 +137,8 @@ public sealed class ServiceCollectorCrashTests : IDisposable
 
         await CrashAndRunTwiceAsync(args, ["[\"a\"]"], killed: () =>
         {
-            Assert.Contains("blob:a.json", _queue.State("azure-collector"));
-            Assert.DoesNotContain("blob:b.json", _queue.State("azure-collector"));
+            Assert.Contains("a.json", _queue.State("azure-collector"));
+            Assert.DoesNotContain("b.json", _queue.State("azure-collector"));
         }, expected: ["[\"a\"]", "[\"b\"]"]);
     }
 
@@ -165,8 +165,8 @@ public sealed class ServiceCollectorCrashTests : IDisposable
 
         await CrashAndRunTwiceAsync(args, ["[\"ctip_a.json\"]"], killed: () =>
         {
-            Assert.Contains("file:ctip_a.json", _queue.State("interflow-collector"));
-            Assert.DoesNotContain("file:ctip_b.json", _queue.State("interflow-collector"));
+            Assert.Contains("ctip_a.json", _queue.State("interflow-collector"));
+            Assert.DoesNotContain("ctip_b.json", _queue.State("interflow-collector"));
         }, expected: ["[\"ctip_a.json\"]", "[\"ctip_b.json\"]"]);
     }
 
