@@ -48,8 +48,8 @@ static class IPAddressText
         return value;
     }
 
-    // Four decimal parts 0-255 without leading zeros: the form events hold; the shorthand forms IPAddress also takes ("127.1", "0x7f.0.0.1") are left to it.
-    static bool TryParseDottedQuad(ReadOnlySpan<char> s, out uint address)
+    /// <summary>Reads four decimal parts 0-255 without leading zeros: the canonical form, which events hold (the shorthand forms IPAddress also takes, "127.1", "0x7f.0.0.1", are not).</summary>
+    public static bool TryParseDottedQuad(ReadOnlySpan<char> s, out uint address)
     {
         address = 0;
         var parts = 0;
