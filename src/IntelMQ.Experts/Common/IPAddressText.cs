@@ -10,8 +10,9 @@ namespace IntelMQ.Experts.Common;
 /// </summary>
 static class IPAddressText
 {
-    /// <summary>Reads an address; an IPv4-mapped IPv6 address (::ffff:192.0.2.1) counts as its IPv4 address.</summary>
+    /// <summary>Reads an address.</summary>
     /// <param name="value">The address's bits, an IPv4 address in the low 32.</param>
+    /// <param name="v4">Whether it is an IPv4 address (an IPv4-mapped IPv6 address is not).</param>
     public static bool TryParse(ReadOnlySpan<char> text, out UInt128 value, out bool v4)
     {
         if (TryParseDottedQuad(text, out var quad))
@@ -19,23 +20,20 @@ static class IPAddressText
             (value, v4) = (quad, true);
             return true;
         }
-        if (!TryParseIPv6(text, out value))
-        {
-            if (!IPAddress.TryParse(text, out var address))
-            {
-                v4 = false;
-                return false;
-            }
-            value = Bits(address);
-            if (address.AddressFamily == AddressFamily.InterNetwork)
-            {
-                v4 = true;
-                return true;
-            }
-        }
-        v4 = value >> 32 == 0xFFFF;
-        if (v4) value &= uint.MaxValue;
+        v4 = false;
+        if (TryParseIPv6(text, out value)) return true;
+        if (!IPAddress.TryParse(text, out var address)) return false;
+        value = Bits(address);
+        v4 = address.AddressFamily == AddressFamily.InterNetwork;
         return true;
+    }
+
+    /// <summary>The address of the bits <see cref="TryParse"/> read.</summary>
+    public static IPAddress ToAddress(UInt128 value, bool v4)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        for (var i = 15; i >= 0; i--, value >>= 8) bytes[i] = (byte)value;
+        return new IPAddress(v4 ? bytes[12..] : bytes);
     }
 
     /// <summary>An address's bits, an IPv4 address in the low 32.</summary>

@@ -27,11 +27,25 @@ sealed class PrefixMap<T>
     }
 
     /// <summary>Sets a prefix's value; a later value for the same prefix replaces an earlier one.</summary>
-    public void Set(IPNetwork network, T value)
+    public void Set(IPNetwork network, T value) =>
+        Set(IPAddressText.Bits(network.BaseAddress), network.PrefixLength, network.BaseAddress.AddressFamily == AddressFamily.InterNetwork, value);
+
+    /// <summary>Sets the value of the prefix of <paramref name="length"/> bits holding an address (bits as <see cref="IPAddressText"/> reads them).</summary>
+    public void Set(UInt128 address, int length, bool v4, T value)
     {
-        var v4 = network.BaseAddress.AddressFamily == AddressFamily.InterNetwork;
-        (v4 ? _lengths4 : _lengths6).Add(network.PrefixLength);
-        _prefixes[(Mask(IPAddressText.Bits(network.BaseAddress), network.PrefixLength, v4), network.PrefixLength + (v4 ? 0 : 1000))] = new(value);
+        if ((v4 ? _lengths4 : _lengths6).Add(length))
+        {
+            if (v4) _longestFirst4 = null;
+            else _longestFirst6 = null;
+        }
+        _prefixes[(Mask(address, length, v4), length + (v4 ? 0 : 1000))] = new(value);
+    }
+
+    public void Clear()
+    {
+        _prefixes.Clear();
+        _lengths4.Clear();
+        _lengths6.Clear();
         _longestFirst4 = _longestFirst6 = null;
     }
 
@@ -50,6 +64,7 @@ sealed class PrefixMap<T>
     {
         if (IPAddressText.TryParse(address, out var bits, out var v4))
         {
+            if (!v4 && bits >> 32 == 0xFFFF) (bits, v4) = (bits & uint.MaxValue, true);
             ref var entry = ref Find(bits, v4, out var prefix, out var length);
             if (!Unsafe.IsNullRef(ref entry))
             {
@@ -60,6 +75,14 @@ sealed class PrefixMap<T>
         }
         (value, network) = (default, null);
         return false;
+    }
+
+    /// <summary>Looks up an address's bits as they are (an IPv4-mapped IPv6 address stays IPv6).</summary>
+    public bool TryLookup(UInt128 address, bool v4, [MaybeNullWhen(false)] out T value)
+    {
+        ref var entry = ref Find(address, v4, out _, out _);
+        value = Unsafe.IsNullRef(ref entry) ? default : entry.Value;
+        return !Unsafe.IsNullRef(ref entry);
     }
 
     ref Entry Find(UInt128 address, bool v4, out UInt128 network, out int length)
