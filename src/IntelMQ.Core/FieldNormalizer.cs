@@ -48,7 +48,8 @@ public static class FieldNormalizer
             FieldType.Port => InRange(field, value, 0, 65535, "a port number 0-65535"),
             FieldType.Asn => InRange(field, value, 1, 4294967295, "an AS number 1-4294967295"),
             FieldType.Integer => InRange(field, value, long.MinValue, long.MaxValue, "an integer"),
-            FieldType.Float => AsDouble(field, value),
+            // A double is returned as it came, saving a box.
+            FieldType.Float => value is double ? value : AsDouble(field, value),
             FieldType.Accuracy => AsDouble(field, value) is var d and >= 0 and <= 100 ? d : throw Invalid(field, value, "an accuracy 0-100"),
             FieldType.Boolean => AsBoolean(field, value),
             FieldType.DateTime => NormalizeTimestamp(field, value),

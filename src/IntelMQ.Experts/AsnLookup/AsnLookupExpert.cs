@@ -1,4 +1,3 @@
-using System.Net;
 using IntelMQ.Contract;
 using IntelMQ.Core;
 using IntelMQ.Experts.Common;
@@ -42,7 +41,7 @@ public sealed class AsnLookupExpert : IExpert, ISelfTest
     public void Process(Event ev, IEmitter output)
     {
         foreach (var side in Sides)
-            if (ev[side.Ip] is string ip && IPAddress.TryParse(ip, out var address) && _table.Lookup(address) is var (asn, network))
+            if (ev[side.Ip] is string ip && _table.TryLookup(ip, out var asn, out var network))
             {
                 ev.TryAdd(side.Asn, asn, _overwrite);
                 ev.TryAdd(side.Network, network, _overwrite);

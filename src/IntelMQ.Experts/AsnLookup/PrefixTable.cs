@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Net;
 using IntelMQ.Contract;
@@ -11,16 +12,18 @@ namespace IntelMQ.Experts.AsnLookup;
 /// </summary>
 public sealed class PrefixTable
 {
-    readonly PrefixMap<long> _prefixes;
+    // AS numbers are held boxed, one box per AS: events are given the same box rather than a new one each.
+    readonly PrefixMap<object> _prefixes;
 
-    PrefixTable(PrefixMap<long> prefixes) => _prefixes = prefixes;
+    PrefixTable(PrefixMap<object> prefixes) => _prefixes = prefixes;
 
     public int Count => _prefixes.Count;
 
     /// <exception cref="ConfigurationException">A line is not a prefix and an AS number; the message names the file and line.</exception>
     public static PrefixTable Parse(IEnumerable<string> lines, string source)
     {
-        var prefixes = new PrefixMap<long>();
+        var prefixes = new PrefixMap<object>();
+        var boxes = new Dictionary<long, object>();
         var number = 0;
         foreach (var raw in lines)
         {
@@ -31,12 +34,16 @@ public sealed class PrefixTable
             if (parts.Length != 2 || !IPNetwork.TryParse(parts[0], out var network)
                 || !long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var asn) || asn is < 1 or > 4294967295)
                 throw new ConfigurationException($"asn-lookup-expert: {source}, line {number}: '{line}' is not 'prefix<TAB>AS number'.");
-            prefixes.Set(network, asn);
+            if (!boxes.TryGetValue(asn, out var box)) boxes[asn] = box = asn;
+            prefixes.Set(network, box);
         }
         if (prefixes.Count == 0) throw new ConfigurationException($"asn-lookup-expert: {source}: no prefixes; is this a pyasn ipasn file?");
         return new PrefixTable(prefixes);
     }
 
-    /// <returns>The AS number and the longest routed prefix holding the address, or null when none does.</returns>
-    public (long Asn, string Network)? Lookup(IPAddress address) => _prefixes.Lookup(address) is var (asn, network) ? (asn, network) : null;
+    /// <summary>Finds the longest routed prefix holding an address given as text; false when none does or it is not an address.</summary>
+    /// <param name="asn">The prefix's AS number, a boxed <see cref="long"/>.</param>
+    /// <param name="network">The prefix, as text.</param>
+    public bool TryLookup(ReadOnlySpan<char> address, [MaybeNullWhen(false)] out object asn, [MaybeNullWhen(false)] out string network) =>
+        _prefixes.TryLookup(address, out asn, out network);
 }

@@ -1,6 +1,9 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace IntelMQ.Experts.Common;
 
@@ -10,18 +13,39 @@ namespace IntelMQ.Experts.Common;
 /// </summary>
 sealed class PrefixMap<T>
 {
-    readonly Dictionary<(UInt128 Network, int Length), T> _prefixes = [];
+    readonly Dictionary<(UInt128 Network, int Length), Entry> _prefixes = [];
     readonly SortedSet<int> _lengths4 = [], _lengths6 = [];
     int[]? _longestFirst4, _longestFirst6;
 
     public int Count => _prefixes.Count;
 
-    /// <summary>Sets a prefix's value; a later value for the same prefix replaces an earlier one.</summary>
-    public void Set(IPNetwork network, T value)
+    // The prefix's text is made when it is first found, then kept: the same prefixes are found again and again.
+    struct Entry(T value)
     {
-        var v4 = network.BaseAddress.AddressFamily == AddressFamily.InterNetwork;
-        (v4 ? _lengths4 : _lengths6).Add(network.PrefixLength);
-        _prefixes[(Key(network.BaseAddress, network.PrefixLength, v4), network.PrefixLength + (v4 ? 0 : 1000))] = value;
+        public readonly T Value = value;
+        public string? Text;
+    }
+
+    /// <summary>Sets a prefix's value; a later value for the same prefix replaces an earlier one.</summary>
+    public void Set(IPNetwork network, T value) =>
+        Set(IPAddressText.Bits(network.BaseAddress), network.PrefixLength, network.BaseAddress.AddressFamily == AddressFamily.InterNetwork, value);
+
+    /// <summary>Sets the value of the prefix of <paramref name="length"/> bits holding an address (bits as <see cref="IPAddressText"/> reads them).</summary>
+    public void Set(UInt128 address, int length, bool v4, T value)
+    {
+        if ((v4 ? _lengths4 : _lengths6).Add(length))
+        {
+            if (v4) _longestFirst4 = null;
+            else _longestFirst6 = null;
+        }
+        _prefixes[(Mask(address, length, v4), length + (v4 ? 0 : 1000))] = new(value);
+    }
+
+    public void Clear()
+    {
+        _prefixes.Clear();
+        _lengths4.Clear();
+        _lengths6.Clear();
         _longestFirst4 = _longestFirst6 = null;
     }
 
@@ -30,27 +54,60 @@ sealed class PrefixMap<T>
     {
         if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
         var v4 = address.AddressFamily == AddressFamily.InterNetwork;
-        var lengths = v4 ? _longestFirst4 ??= [.. _lengths4.Reverse()] : _longestFirst6 ??= [.. _lengths6.Reverse()];
-        foreach (var length in lengths)
-        {
-            var key = Key(address, length, v4);
-            if (_prefixes.TryGetValue((key, length + (v4 ? 0 : 1000)), out var value))
-                return (value, Text(key, length, v4));
-        }
-        return null;
+        ref var entry = ref Find(IPAddressText.Bits(address), v4, out var network, out var length);
+        return Unsafe.IsNullRef(ref entry) ? null : (entry.Value, entry.Text ??= Text(network, length, v4));
     }
 
-    static UInt128 Key(IPAddress address, int length, bool v4)
+    /// <summary>Looks up an address given as text (an IPv4-mapped IPv6 address as its IPv4 address); false when no prefix holds it or it is not an address.</summary>
+    /// <param name="network">The longest prefix holding the address, as text.</param>
+    public bool TryLookup(ReadOnlySpan<char> address, [MaybeNullWhen(false)] out T value, [MaybeNullWhen(false)] out string network)
     {
-        Span<byte> bytes = stackalloc byte[16];
-        address.TryWriteBytes(bytes, out var written);
-        UInt128 value = 0;
-        for (var i = 0; i < written; i++) value = (value << 8) | bytes[i];
+        if (IPAddressText.TryParse(address, out var bits, out var v4))
+        {
+            if (!v4 && bits >> 32 == 0xFFFF) (bits, v4) = (bits & uint.MaxValue, true);
+            ref var entry = ref Find(bits, v4, out var prefix, out var length);
+            if (!Unsafe.IsNullRef(ref entry))
+            {
+                value = entry.Value;
+                network = entry.Text ??= Text(prefix, length, v4);
+                return true;
+            }
+        }
+        (value, network) = (default, null);
+        return false;
+    }
+
+    /// <summary>Looks up an address's bits as they are (an IPv4-mapped IPv6 address stays IPv6).</summary>
+    public bool TryLookup(UInt128 address, bool v4, [MaybeNullWhen(false)] out T value)
+    {
+        ref var entry = ref Find(address, v4, out _, out _);
+        value = Unsafe.IsNullRef(ref entry) ? default : entry.Value;
+        return !Unsafe.IsNullRef(ref entry);
+    }
+
+    ref Entry Find(UInt128 address, bool v4, out UInt128 network, out int length)
+    {
+        var lengths = v4 ? _longestFirst4 ??= [.. _lengths4.Reverse()] : _longestFirst6 ??= [.. _lengths6.Reverse()];
+        foreach (var candidate in lengths)
+        {
+            network = Mask(address, candidate, v4);
+            ref var entry = ref CollectionsMarshal.GetValueRefOrNullRef(_prefixes, (network, candidate + (v4 ? 0 : 1000)));
+            if (!Unsafe.IsNullRef(ref entry))
+            {
+                length = candidate;
+                return ref entry;
+            }
+        }
+        (network, length) = (0, 0);
+        return ref Unsafe.NullRef<Entry>();
+    }
+
+    static UInt128 Mask(UInt128 value, int length, bool v4)
+    {
         var bits = v4 ? 32 : 128;
         return length == 0 ? 0 : value & (UInt128.MaxValue << (bits - length)) & (v4 ? 0xFFFF_FFFF : UInt128.MaxValue);
     }
 
-    // IPv4 is formatted in place (the common case, once per event); IPv6 through IPAddress for its compressed form.
     static string Text(UInt128 value, int length, bool v4)
     {
         if (v4)

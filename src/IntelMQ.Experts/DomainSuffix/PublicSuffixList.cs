@@ -11,11 +11,14 @@ public sealed class PublicSuffixList
 {
     static readonly IdnMapping Idn = new();
 
-    readonly HashSet<string> _rules = new(StringComparer.Ordinal);
-    readonly HashSet<string> _wildcards = new(StringComparer.Ordinal);
-    readonly HashSet<string> _exceptions = new(StringComparer.Ordinal);
+    // Each name with the kinds of rule it has (a name can be a rule and a wildcard's base both): one probe per label.
+    readonly Dictionary<string, Kinds> _rules = new(StringComparer.Ordinal);
+    int _count;
 
-    public int Count => _rules.Count + _wildcards.Count + _exceptions.Count;
+    [Flags]
+    enum Kinds : byte { Rule = 1, Wildcard = 2, Exception = 4 }
+
+    public int Count => _count;
 
     /// <exception cref="ConfigurationException">A rule is not a domain name; the message names the file and line.</exception>
     public static PublicSuffixList Parse(IEnumerable<string> lines, string source)
@@ -30,10 +33,14 @@ public sealed class PublicSuffixList
             // A rule ends at the first white space; the rest of the line is ignored.
             var end = line.IndexOfAny([' ', '\t']);
             if (end > 0) line = line[..end];
-            var target = list._rules;
-            if (line.StartsWith('!')) (target, line) = (list._exceptions, line[1..]);
-            else if (line.StartsWith("*.", StringComparison.Ordinal)) (target, line) = (list._wildcards, line[2..]);
-            target.Add(ToAscii(line) ?? throw new ConfigurationException($"{source}, line {number}: '{raw.Trim()}' is not a domain rule."));
+            var kind = Kinds.Rule;
+            if (line.StartsWith('!')) (kind, line) = (Kinds.Exception, line[1..]);
+            else if (line.StartsWith("*.", StringComparison.Ordinal)) (kind, line) = (Kinds.Wildcard, line[2..]);
+            var name = ToAscii(line) ?? throw new ConfigurationException($"{source}, line {number}: '{raw.Trim()}' is not a domain rule.");
+            var kinds = list._rules.GetValueOrDefault(name);
+            if ((kinds & kind) != 0) continue;
+            list._rules[name] = kinds | kind;
+            list._count++;
         }
         if (list.Count == 0) throw new ConfigurationException($"{source}: no rules; is this the public suffix list?");
         return list;
@@ -45,19 +52,19 @@ public sealed class PublicSuffixList
         var ascii = ToAscii(name.TrimEnd('.'));
         if (ascii is null) return null;
         var rules = _rules.GetAlternateLookup<ReadOnlySpan<char>>();
-        var wildcards = _wildcards.GetAlternateLookup<ReadOnlySpan<char>>();
-        var exceptions = _exceptions.GetAlternateLookup<ReadOnlySpan<char>>();
         // From the longest candidate (the whole name) to the shortest (its last label), so the first match is the
         // prevailing rule; an exception is always longer than the wildcard it cuts out, so it is met first. Candidates
-        // are looked up as spans of the name: only the answer becomes a string.
+        // are looked up as spans of the name, and a rule's answer is the list's own string: only other answers are made.
         var (start, previous) = (0, -1);
         while (true)
         {
-            var candidate = ascii.AsSpan(start);
             var next = ascii.IndexOf('.', start);
-            if (exceptions.Contains(candidate)) return next >= 0 ? ascii[(next + 1)..] : ascii[start..];
-            if (rules.Contains(candidate)) return ascii[start..];
-            if (previous >= 0 && wildcards.Contains(candidate)) return ascii[previous..];
+            if (rules.TryGetValue(ascii.AsSpan(start), out var rule, out var kinds))
+            {
+                if ((kinds & Kinds.Exception) != 0) return next >= 0 ? ascii[(next + 1)..] : rule;
+                if ((kinds & Kinds.Rule) != 0) return rule;
+                if (previous >= 0 && (kinds & Kinds.Wildcard) != 0) return ascii[previous..];
+            }
             if (next < 0) break;
             (previous, start) = (start, next + 1);
         }
@@ -77,6 +84,7 @@ public sealed class PublicSuffixList
 
     static string? ToAscii(string name)
     {
+        if (IsLowerCaseAscii(name)) return name;
         if (name.Length == 0) return null;
         try
         {
@@ -86,5 +94,24 @@ public sealed class PublicSuffixList
         {
             return null;
         }
+    }
+
+    // A name as events hold it (lower-case ASCII labels of 1-63 characters, at most 253 in all), which IDNA and
+    // lower-casing would return as it is: spared both.
+    static bool IsLowerCaseAscii(string name)
+    {
+        if (name.Length is 0 or > 253) return false;
+        var label = 0;
+        foreach (var c in name)
+        {
+            if (c == '.')
+            {
+                if (label == 0) return false;
+                label = 0;
+            }
+            else if ((char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '-' or '_') && ++label <= 63) continue;
+            else return false;
+        }
+        return label > 0;
     }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using IntelMQ.Contract;
 using IntelMQ.Core;
+using IntelMQ.Experts.Common;
 using MaxMind.Db;
 
 namespace IntelMQ.Experts.MaxMindGeoip;
@@ -36,11 +37,16 @@ public sealed class MaxMindGeoipExpert : IExpert, IDisposable
 {
     public const string DefaultFileName = "GeoLite2-City.mmdb";
     static readonly Side[] Sides = [new("source"), new("destination")];
+    // Networks remembered; past this many, they are forgotten and remembered again as they are met.
+    const int RememberedNetworks = 65536;
     static readonly IPAddress[] Probes = [IPAddress.Parse("81.2.69.160"), IPAddress.Parse("2001:db8::1"), IPAddress.Parse("255.255.255.255")];
 
     readonly Reader _reader;
     readonly DatabaseKind _kind;
     readonly bool _overwrite, _useRegistered;
+    // What the database says of each network looked up (nothing, for a network it does not hold): the database maps
+    // every address to exactly one network, so an address in a network met before needs no lookup and no decoding.
+    readonly PrefixMap<Located> _networks = new();
 
     public MaxMindGeoipExpert(MaxMindGeoipExpertOptions options, ProgramContext context)
     {
@@ -54,27 +60,51 @@ public sealed class MaxMindGeoipExpert : IExpert, IDisposable
     public void Process(Event ev, IEmitter output)
     {
         foreach (var side in Sides)
-            if (ev[side.Ip] is string text && IPAddress.TryParse(text, out var address))
-                Fill(ev, side, address);
+            if (ev[side.Ip] is string text && IPAddressText.TryParse(text, out var address, out var v4))
+                Fill(ev, side, Locate(address, v4));
         output.Emit(ev);
     }
 
-    void Fill(Event ev, Side side, IPAddress address)
+    Located Locate(UInt128 address, bool v4)
     {
+        if (_networks.TryLookup(address, v4, out var known)) return known;
+        var ip = IPAddressText.ToAddress(address, v4);
+        int length;
+        Located located;
+        if (_kind == DatabaseKind.Asn)
+            located = _reader.Find<AsRecord>(ip, out length) is { } asn
+                ? new() { Asn = asn.Number, AsName = asn.Organization, Network = asn.Network.ToString() }
+                : Located.Nothing;
+        else
+        {
+            // A Country database's records have no city or location: the same record type reads both.
+            located = _reader.Find<GeoRecord>(ip, out length) is { } geo
+                ? new()
+                {
+                    CountryCode = (_useRegistered ? geo.RegisteredCountry : geo.Country)?.IsoCode, City = geo.City?.EnglishName,
+                    Latitude = geo.Location?.Latitude, Longitude = geo.Location?.Longitude,
+                }
+                : Located.Nothing;
+        }
+        if (_networks.Count >= RememberedNetworks) _networks.Clear();
+        _networks.Set(address, length, v4, located);
+        return located;
+    }
+
+    void Fill(Event ev, Side side, Located located)
+    {
+        if (located == Located.Nothing) return;
         if (_kind == DatabaseKind.Asn)
         {
-            if (_reader.Find<AsRecord>(address) is not { } asn) return;
-            if (asn.Number is { } number) ev.TryAdd(side.Asn, number, _overwrite);
-            if (asn.Organization is { } name) ev.TryAdd(side.AsName, name, _overwrite);
-            ev.TryAdd(side.Network, asn.Network.ToString(), _overwrite);
+            if (located.Asn is { } number) ev.TryAdd(side.Asn, number, _overwrite);
+            if (located.AsName is { } name) ev.TryAdd(side.AsName, name, _overwrite);
+            ev.TryAdd(side.Network, located.Network, _overwrite);
             return;
         }
-        // A Country database's records have no city or location: the same record type reads both.
-        if (_reader.Find<GeoRecord>(address) is not { } geo) return;
-        if ((_useRegistered ? geo.RegisteredCountry : geo.Country)?.IsoCode is { } code) ev.TryAdd(side.CountryCode, code, _overwrite);
-        if (geo.City?.EnglishName is { } city) ev.TryAdd(side.City, city, _overwrite);
-        if (geo.Location?.Latitude is { } latitude) ev.TryAdd(side.Latitude, latitude, _overwrite);
-        if (geo.Location?.Longitude is { } longitude) ev.TryAdd(side.Longitude, longitude, _overwrite);
+        if (located.CountryCode is { } code) ev.TryAdd(side.CountryCode, code, _overwrite);
+        if (located.City is { } city) ev.TryAdd(side.City, city, _overwrite);
+        if (located.Latitude is { } latitude) ev.TryAdd(side.Latitude, latitude, _overwrite);
+        if (located.Longitude is { } longitude) ev.TryAdd(side.Longitude, longitude, _overwrite);
     }
 
     public void Dispose() => _reader.Dispose();
@@ -128,15 +158,31 @@ public sealed class MaxMindGeoipExpert : IExpert, IDisposable
 
     internal enum DatabaseKind { City, Country, Asn }
 
+    /// <summary>What the database says of a network, as events are given it: numbers boxed once, for every event.</summary>
+    sealed class Located
+    {
+        public static readonly Located Nothing = new();
+
+        public string? CountryCode { get; init; }
+        public string? City { get; init; }
+        public object? Latitude { get; init; }
+        public object? Longitude { get; init; }
+        public object? Asn { get; init; }
+        public string? AsName { get; init; }
+        public string? Network { get; init; }
+    }
+
     sealed record Side(string Name)
     {
         public string Ip { get; } = Name + ".ip";
-        public string CountryCode { get; } = Name + ".geo.country_iso_code";
-        public string City { get; } = Name + ".geo.city_name";
-        public string Latitude { get; } = Name + ".geo.location.lat";
-        public string Longitude { get; } = Name + ".geo.location.lon";
-        public string Asn { get; } = Name + ".as.number";
-        public string AsName { get; } = Name + ".as.organization.name";
-        public string Network { get; } = Name + ".network";
+        public FieldHandle CountryCode { get; } = Handle(Name + ".geo.country_iso_code");
+        public FieldHandle City { get; } = Handle(Name + ".geo.city_name");
+        public FieldHandle Latitude { get; } = Handle(Name + ".geo.location.lat");
+        public FieldHandle Longitude { get; } = Handle(Name + ".geo.location.lon");
+        public FieldHandle Asn { get; } = Handle(Name + ".as.number");
+        public FieldHandle AsName { get; } = Handle(Name + ".as.organization.name");
+        public FieldHandle Network { get; } = Handle(Name + ".network");
+
+        static FieldHandle Handle(string path) => FieldCatalogue.Default.Handle(path)!;
     }
 }

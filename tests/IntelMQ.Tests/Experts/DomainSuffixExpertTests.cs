@@ -15,6 +15,10 @@ public sealed class DomainSuffixExpertTests
     [InlineData("xn--85x722f.xn--fiqs8s", "xn--fiqs8s")]
     [InlineData("食狮.中国", "xn--fiqs8s")]
     [InlineData("host.unlisted-tld", "unlisted-tld")]
+    [InlineData("a.b.kawasaki.jp", "b.kawasaki.jp")]
+    [InlineData("www.city.kawasaki.jp", "kawasaki.jp")]
+    [InlineData("WWW.Example.CO.UK", "co.uk")]
+    [InlineData("www.example.com.", "com")]
     public void Public_suffix_follows_wildcards_exceptions_and_IDN(string name, string suffix) =>
         Assert.Equal(suffix, Real.SuffixOf(name));
 

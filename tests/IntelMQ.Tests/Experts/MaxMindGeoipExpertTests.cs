@@ -92,6 +92,17 @@ public sealed class MaxMindGeoipExpertTests
     }
 
     [Fact]
+    public void Every_address_of_a_network_met_before_gets_its_record_and_network()
+    {
+        using var expert = Expert("GeoLite2-ASN-Test.mmdb");
+        string[] ips = ["1.128.0.1", "1.159.255.254", "10.1.2.3", "1.128.77.7", "::ffff:1.128.0.9", "10.9.9.9"];
+
+        var found = ips.Select(ip => Process(expert, ("source.ip", ip))).Select(ev => (ev["source.as.number"], ev["source.network"])).ToArray();
+
+        Assert.Equal([(1221L, "1.128.0.0/11"), (1221L, "1.128.0.0/11"), (null, null), (1221L, "1.128.0.0/11"), (1221L, "::ffff:1.128.0.0/107"), (null, null)], found);
+    }
+
+    [Fact]
     public void Fields_already_set_are_kept_unless_overwrite()
     {
         var (ip, record, _) = SourceRecords("GeoIP2-City-Test").First(r => Text(r.Record, "country", "iso_code") is not null);
