@@ -2,6 +2,7 @@
 // deduplicator in one process through the library classes (no channels, no JSON), and of each expert alone on events
 // shaped as they reach it there; with the processor time and the bytes each takes per event.
 // Usage: dotnet run -c Release --project bench/IntelMQ.ExpertBench -- --events 1000000 [--chunk 10000] [--data ../shared/data]
+//        [--only STAGE|chain] (one measurement, for a profiler)
 using System.Diagnostics;
 using IntelMQ.Core;
 using IntelMQ.Experts;
@@ -19,6 +20,7 @@ string Arg(string name, string fallback) => options.GetValueOrDefault(name, fall
 var count = int.Parse(Arg("events", "1000000"));
 var chunk = int.Parse(Arg("chunk", "10000"));
 var data = Path.GetFullPath(Arg("data", "../shared/data"));
+var only = Arg("only", "");
 var work = Directory.CreateTempSubdirectory("expert-bench-").FullName;
 try
 {
@@ -41,11 +43,12 @@ try
     Console.WriteLine($"{"stage",-16} {"events/s",12} {"µs/event",9} {"cpu µs",9} {"B/event",9} {"passed",10} {"dropped",9}");
     for (var k = 0; k < stages.Length; k++)
     {
+        if (only.Length > 0 && only != stages[k].Name) continue;
         var experts = stages.Take(k + 1).Select(s => s.Create()).ToArray();
         Report(stages[k].Name, Measure(experts, before: k, count, chunk));
     }
     // Last, so that every expert's code has been compiled at its final tier (measured first, the chain ran at tier 0).
-    Report("chain", Measure(stages.Select(s => s.Create()).ToArray(), before: 0, count, chunk));
+    if (only is "" or "chain") Report("chain", Measure(stages.Select(s => s.Create()).ToArray(), before: 0, count, chunk));
 }
 finally
 {

@@ -15,7 +15,8 @@ namespace IntelMQ.Experts.Deduplicator;
 /// </summary>
 sealed class SeenStore : ISeenStore
 {
-    // Expired marks are swept after this many new ones, so memory follows the number of live keys.
+    // Expired marks are swept once the new ones since the last sweep are half the marks held (at least this many), so
+    // memory follows the number of live keys and a sweep costs two marks read per new one, however many are held.
     const int SweepEvery = 100_000;
 
     readonly Dictionary<SeenKey, SeenMark> _marks = [];
@@ -75,7 +76,7 @@ sealed class SeenStore : ISeenStore
         if (_lines.WrittenCount > 0) _file!.Append(_lines.WrittenSpan);
         if (_lines.Capacity > 1 << 20) _lines = new ArrayBufferWriter<byte>(); // one large batch does not pin its buffer
         _sinceSweep += marks.Count;
-        if (_sinceSweep < SweepEvery) return;
+        if (_sinceSweep < Math.Max(SweepEvery, _marks.Count / 2)) return;
         _sinceSweep = 0;
         foreach (var (k, mark) in _marks)
             if (mark.Expires <= now) _marks.Remove(k);
