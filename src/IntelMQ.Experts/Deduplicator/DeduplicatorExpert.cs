@@ -36,8 +36,7 @@ public sealed class DeduplicatorExpert : IExpert, IDeliveryAware, ISelfTest, IDi
     readonly bool _bypass, _duplicateOf;
     readonly long _ttl;
     readonly TimeProvider _clock;
-    readonly SeenMarks _marks;
-    // Keys of events passed on whose hand-off is not confirmed yet, with their marks: marked in the store on Delivered.
+    readonly ISeenStore _marks;
 
     public DeduplicatorExpert(DeduplicatorExpertOptions options, ProgramContext context)
     {
@@ -54,12 +53,12 @@ public sealed class DeduplicatorExpert : IExpert, IDeliveryAware, ISelfTest, IDi
         _duplicateOf = options.DuplicateOf;
         _ttl = options.Ttl;
         _clock = context.Clock;
-        _marks = new(options.Store switch
+        _marks = options.Store switch
         {
             "embedded" => new SeenStore(Program, context.DataDirectory is { } dir ? Path.Combine(dir, $"{(context.Id.Length > 0 ? context.Id : "deduplicator")}.seen.tsv") : null, context, Now()),
-            "redis" => new RedisSeenStore(Program, options.RedisCacheHost, options.RedisCachePort, options.RedisCacheDb, options.RedisCachePassword?.Reveal()),
+            "redis" => new RedisSeenStore(Program, options.RedisCacheHost, options.RedisCachePort, options.RedisCacheDb, options.RedisCachePassword?.Reveal(), context.Log),
             _ => throw new ConfigurationException($"deduplicator-expert: option 'store' is '{options.Store}'; give embedded or redis."),
-        }, context.Log);
+        };
     }
 
     public void Process(Event ev, IEmitter output)
@@ -73,7 +72,7 @@ public sealed class DeduplicatorExpert : IExpert, IDeliveryAware, ISelfTest, IDi
         Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
         _hash.Compute(ev, digest);
         var key = new SeenKey(digest);
-        var first = _marks.Find(key, now);
+        var first = _marks.FindOrAdd(key, new SeenMark(now + _ttl, _duplicateOf ? ev.Id : null), now);
         if (first is not null)
         {
             if (_duplicateOf && Guid.TryParse(first, out _) && first != ev.Id)
@@ -84,11 +83,10 @@ public sealed class DeduplicatorExpert : IExpert, IDeliveryAware, ISelfTest, IDi
             else output.Drop(ev, $"duplicate of an event passed on within ttl (key {key.ToString()[..16]})");
             return;
         }
-        _marks.Add(key, new SeenMark(now + _ttl, _duplicateOf ? ev.Id : null));
         output.Emit(ev);
     }
 
-    /// <summary>Marks the keys of the events passed on since the last call; a store that cannot be reached gets them at the next call.</summary>
+    /// <summary>Stores the marks of the events passed on since the last call; a store that cannot be reached gets them at the next call.</summary>
     public void Delivered() => _marks.Delivered(Now());
 
     public ValueTask<IReadOnlyList<string>> SelfTestAsync(CancellationToken cancellationToken) =>

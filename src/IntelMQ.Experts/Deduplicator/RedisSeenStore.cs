@@ -1,4 +1,5 @@
 using IntelMQ.Contract;
+using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
 namespace IntelMQ.Experts.Deduplicator;
@@ -14,10 +15,14 @@ sealed class RedisSeenStore : ISeenStore
     readonly ConnectionMultiplexer _redis;
     readonly IDatabase _db;
     readonly string _name, _program, _prefix;
+    readonly ILogger _log;
+    // Marks of events passed on whose hand-off is not confirmed yet: set in Redis on Delivered.
+    readonly Dictionary<SeenKey, SeenMark> _pending = [];
 
     /// <param name="prefix">Put before every key, so that programs sharing a database do not read each other's marks.</param>
-    public RedisSeenStore(string program, string host, int port, int database, string? password, string prefix = "")
+    public RedisSeenStore(string program, string host, int port, int database, string? password, ILogger log, string prefix = "")
     {
+        _log = log;
         _program = program;
         _prefix = prefix;
         _name = $"redis {host}:{port} database {database}";
@@ -36,35 +41,38 @@ sealed class RedisSeenStore : ISeenStore
         _db = _redis.GetDatabase(database);
     }
 
-    public bool TryFind(SeenKey key, long now, out string value)
+    public string? FindOrAdd(SeenKey key, SeenMark mark, long now)
     {
+        if (_pending.TryGetValue(key, out var pending) && pending.Expires > now) return pending.Value ?? "";
         try
         {
             var found = _db.StringGet(_prefix + key.ToString());
-            value = found.HasValue ? found.ToString() : "";
-            return found.HasValue;
+            if (found.HasValue) return found.ToString();
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
             throw Unavailable(ex);
         }
+        _pending[key] = mark;
+        return null;
     }
 
-    public void Mark(IReadOnlyDictionary<SeenKey, SeenMark> marks, long now)
+    public void Delivered(long now)
     {
-        if (marks.Count == 0) return;
+        if (_pending.Count == 0) return;
         var batch = _db.CreateBatch();
-        var sets = new List<Task<bool>>(marks.Count);
-        foreach (var (key, mark) in marks)
+        var sets = new List<Task<bool>>(_pending.Count);
+        foreach (var (key, mark) in _pending)
             sets.Add(batch.StringSetAsync(_prefix + key.ToString(), mark.Value ?? "hash", (TimeSpan?)TimeSpan.FromSeconds(Math.Max(1, mark.Expires - now)), When.NotExists, CommandFlags.None));
         batch.Execute();
         try
         {
             Task.WhenAll(sets).GetAwaiter().GetResult();
+            _pending.Clear();
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
-            throw Unavailable(ex);
+            _log.LogWarning("{Error}; {Count} marks are kept in memory and stored after the next hand-off", Unavailable(ex).Message, _pending.Count);
         }
     }
 

@@ -20,6 +20,8 @@ sealed class SeenStore : ISeenStore
     const int SweepEvery = 100_000;
 
     readonly Dictionary<SeenKey, SeenMark> _marks = [];
+    // Marked since the last hand-off, for the file.
+    readonly List<(SeenKey Key, SeenMark Mark)> _added = [];
     readonly AppendOnlyFile? _file;
     readonly IDisposable? _claim;
     readonly string? _path;
@@ -55,27 +57,30 @@ sealed class SeenStore : ISeenStore
         }
     }
 
-    public bool TryFind(SeenKey key, long now, out string value)
+    // One lookup finds a live mark or makes the new one: a process's marks are in memory from the start, and only the
+    // file waits for the hand-off (a crash before it loses the memory, and the file never had them).
+    public string? FindOrAdd(SeenKey key, SeenMark mark, long now)
     {
-        var found = _marks.TryGetValue(key, out var mark) && mark.Expires > now;
-        value = found ? mark.Value ?? "" : "";
-        return found;
+        ref var held = ref CollectionsMarshal.GetValueRefOrAddDefault(_marks, key, out var exists);
+        if (exists && held.Expires > now) return held.Value ?? "";
+        held = mark;
+        _added.Add((key, mark));
+        return null;
     }
 
-    public void Mark(IReadOnlyDictionary<SeenKey, SeenMark> marks, long now)
+    public void Delivered(long now)
     {
-        _lines.ResetWrittenCount();
-        foreach (var (key, mark) in marks)
+        if (_added.Count == 0) return;
+        if (_file is not null)
         {
-            ref var held = ref CollectionsMarshal.GetValueRefOrAddDefault(_marks, key, out var exists);
-            if (exists && held.Expires > now) continue;
-            held = mark;
-            // Written as UTF-8 straight into one buffer, one write(2) for the batch; nothing when there is no file.
-            if (_file is not null) Append(key, mark);
+            // Written as UTF-8 straight into one buffer, one write(2) for the batch.
+            _lines.ResetWrittenCount();
+            foreach (var (key, mark) in _added) Append(key, mark);
+            _file.Append(_lines.WrittenSpan);
+            if (_lines.Capacity > 1 << 20) _lines = new ArrayBufferWriter<byte>(); // one large batch does not pin its buffer
         }
-        if (_lines.WrittenCount > 0) _file!.Append(_lines.WrittenSpan);
-        if (_lines.Capacity > 1 << 20) _lines = new ArrayBufferWriter<byte>(); // one large batch does not pin its buffer
-        _sinceSweep += marks.Count;
+        _sinceSweep += _added.Count;
+        _added.Clear();
         if (_sinceSweep < Math.Max(SweepEvery, _marks.Count / 2)) return;
         _sinceSweep = 0;
         foreach (var (k, mark) in _marks)

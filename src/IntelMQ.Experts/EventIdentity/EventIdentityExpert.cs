@@ -41,8 +41,7 @@ public sealed class EventIdentityExpert : IExpert, IDeliveryAware, ISelfTest, ID
     readonly bool _linkRelated;
     readonly TimeProvider _clock;
     readonly ILogger _log;
-    readonly SeenMarks _marks;
-    // Marks of events passed on whose hand-off is not confirmed yet: set in the store on Delivered.
+    readonly ISeenStore _marks;
 
     public EventIdentityExpert(EventIdentityExpertOptions options, ProgramContext context)
     {
@@ -53,12 +52,12 @@ public sealed class EventIdentityExpert : IExpert, IDeliveryAware, ISelfTest, ID
         _linkRelated = options.LinkRelated;
         _clock = context.Clock;
         _log = context.Log;
-        _marks = new(options.Store switch
+        _marks = options.Store switch
         {
             "embedded" => new SeenStore(Program, context.DataDirectory is { } dir ? Path.Combine(dir, $"{(context.Id.Length > 0 ? context.Id : "event-identity")}.identity.tsv") : null, context, Now()),
-            "redis" => new RedisSeenStore(Program, options.RedisCacheHost, options.RedisCachePort, options.RedisCacheDb, options.RedisCachePassword?.Reveal(), prefix: "event-identity:"),
+            "redis" => new RedisSeenStore(Program, options.RedisCacheHost, options.RedisCachePort, options.RedisCacheDb, options.RedisCachePassword?.Reveal(), context.Log, prefix: "event-identity:"),
             _ => throw new ConfigurationException($"{Program}: option 'store' is '{options.Store}'; give embedded or redis."),
-        }, context.Log);
+        };
     }
 
     /// <summary>This installation's name in the paths it writes.</summary>
@@ -76,23 +75,23 @@ public sealed class EventIdentityExpert : IExpert, IDeliveryAware, ISelfTest, ID
             return;
         }
         var now = Now();
-        if (_marks.Find(SeenKey.Parse(SeenPrefix + id), now) is not null)
+        if (_linkRelated) LinkRelated(ev, id, now);
+        // Marked last, once nothing can fail: a lookup that fails (Redis down) is retried with this event, which must not find its own mark.
+        if (_marks.FindOrAdd(SeenKey.Parse(SeenPrefix + id), new SeenMark(now + _ttl, null), now) is not null)
         {
             output.Drop(ev, $"event {id} was passed on within ttl");
             return;
         }
-        if (_linkRelated) LinkRelated(ev, id, now);
         ev.Add(ProducersField, path is null ? new List<object> { _producer } : new List<object>(path) { _producer }, overwrite: true);
-        _marks.Add(SeenKey.Parse(SeenPrefix + id), new SeenMark(now + _ttl, null));
         output.Emit(ev);
     }
 
     void LinkRelated(Event ev, string id, long now)
     {
         var stable = SeenKey.Parse(StablePrefix + ev.StableId());
-        var first = _marks.Find(stable, now);
-        if (first is null) _marks.Add(stable, new SeenMark(now + _ttl, id));
-        else if (first != id && Guid.TryParse(first, out _)) EventLinks.Add(ev, "duplicate-of", first);
+        // A retried event finds its own mark here, which holds its own id: no link.
+        var first = _marks.FindOrAdd(stable, new SeenMark(now + _ttl, id), now);
+        if (first is not null && first != id && Guid.TryParse(first, out _)) EventLinks.Add(ev, "duplicate-of", first);
     }
 
     public void Delivered() => _marks.Delivered(Now());
