@@ -34,8 +34,6 @@ sealed class Chain
         return kept;
     }
 
-    public void Reset() => _sink.Passed = _sink.Dropped = _sink.Routed = 0;
-
     sealed class Stage(IExpert expert, IEmitter next, Sink sink) : IEmitter
     {
         // The expert's output is the next stage: what it emits on _default is processed there, what it drops is counted.

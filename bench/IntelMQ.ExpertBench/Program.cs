@@ -44,30 +44,37 @@ try
     for (var k = 0; k < stages.Length; k++)
     {
         if (only.Length > 0 && only != stages[k].Name) continue;
-        var experts = stages.Take(k + 1).Select(s => s.Create()).ToArray();
-        Report(stages[k].Name, Measure(experts, before: k, count, chunk));
+        Report(stages[k].Name, Measure([.. stages.Take(k + 1).Select(s => s.Create)], before: k, count, chunk));
     }
-    // Last, so that every expert's code has been compiled at its final tier (measured first, the chain ran at tier 0).
-    if (only is "" or "chain") Report("chain", Measure(stages.Select(s => s.Create()).ToArray(), before: 0, count, chunk));
+    if (only is "" or "chain") Report("chain", Measure([.. stages.Select(s => s.Create)], before: 0, count, chunk));
 }
 finally
 {
     Directory.Delete(work, recursive: true);
 }
 
-// Runs experts[before..] timed on events that went through experts[..before] untimed.
-static Result Measure(IExpert[] experts, int before, int count, int chunk)
+// Runs experts[before..] timed on events that went through experts[..before] untimed, after a warm-up.
+static Result Measure(Func<IExpert>[] create, int before, int count, int chunk)
 {
+    var generator = new SyntheticEvents();
+    // Warmed up for two seconds on instances of their own, then measured on fresh ones: tiered compilation (with its
+    // instrumented tier) takes that long to bring every method to its final code, and the fresh instances start with
+    // empty state (the deduplicator's marks) as a new program does.
+    var warm = create.Select(c => c()).ToArray();
+    var warming = new Chain(warm);
+    for (var clock = Stopwatch.StartNew(); clock.Elapsed < TimeSpan.FromSeconds(2);)
+    {
+        warming.Run(generator.Next(chunk));
+        foreach (var expert in warm) (expert as IDeliveryAware)?.Delivered();
+    }
+    foreach (var expert in warm) (expert as IDisposable)?.Dispose();
+    var experts = create.Select(c => c()).ToArray();
     var timed = new Chain(experts[before..]);
     var untimed = new Chain(experts[..before]);
-    var generator = new SyntheticEvents();
     var watch = new Stopwatch();
     var process = Process.GetCurrentProcess();
     var cpu = TimeSpan.Zero;
     long allocated = 0;
-    // Warm up on a chunk that is not measured: the first calls pay for tiering and for loading the tables.
-    foreach (var ev in untimed.Run(generator.Next(Math.Min(chunk, 1000)))) timed.Process(ev);
-    timed.Reset();
     GC.Collect();
     for (var done = 0; done < count; done += chunk)
     {
