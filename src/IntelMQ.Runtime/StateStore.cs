@@ -1,13 +1,14 @@
 using System.Runtime.InteropServices;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using IntelMQ.Contract;
 
 namespace IntelMQ.Runtime;
 
 /// <summary>
 /// A collector instance's committed state: one JSON object of string keys and values in <c>$STATE/collectors/ID.json</c>.
 /// A commit writes a temporary file, fsyncs it, renames it over the old one and fsyncs the directory, so a crash
-/// leaves the old state or the new one, never a mix. The instance holds an exclusive lock (<c>flock</c> on
+/// leaves the old state or the new one, never a mix. The instance holds an exclusive lock (<see cref="AppendOnlyFile.TryLockExclusive"/> on
 /// <c>ID.json.lock</c>) while it runs: a second process of the same id is refused at start, since two collectors
 /// of one source would hand every report on twice.
 /// </summary>
@@ -16,9 +17,9 @@ public sealed partial class StateStore : ICollectorState, IDisposable
     static readonly JsonSerializerOptions Json = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     readonly Dictionary<string, string> _values;
-    readonly FileStream _lock;
+    readonly IDisposable _lock;
 
-    StateStore(string path, FileStream lockFile, Dictionary<string, string> values)
+    StateStore(string path, IDisposable lockFile, Dictionary<string, string> values)
     {
         Path = path;
         _lock = lockFile;
@@ -35,22 +36,17 @@ public sealed partial class StateStore : ICollectorState, IDisposable
     public static StateStore Open(string path)
     {
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
-        FileStream lockFile;
+        IDisposable? lockFile;
         try
         {
-            // .NET itself takes a shared flock when it opens the file, so a holder of the exclusive lock makes this throw.
-            lockFile = new FileStream(path + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite);
+            lockFile = AppendOnlyFile.TryLockExclusive(path + ".lock");
         }
         catch (IOException ex)
         {
-            throw InUse(path, ex.Message);
+            throw new ConfigurationException($"cannot use the collector state {path}: {ex.Message}");
         }
-        if (Flock(lockFile.SafeFileHandle.DangerousGetHandle().ToInt32(), LockExclusive | LockNonBlocking) != 0)
-        {
-            var errno = Marshal.GetLastPInvokeError();
-            lockFile.Dispose();
-            throw InUse(path, $"flock: errno {errno}");
-        }
+        if (lockFile is null)
+            throw new ConfigurationException($"{path} is in use: another process runs this collector instance (it holds {path}.lock). Stop it first, or give this one another --id.");
         try
         {
             return new StateStore(path, lockFile, Load(path));
@@ -61,10 +57,6 @@ public sealed partial class StateStore : ICollectorState, IDisposable
             throw;
         }
     }
-
-    static ConfigurationException InUse(string path, string detail) =>
-        new($"{path} is in use: another process runs this collector instance (it holds {path}.lock: {detail}). "
-            + "Stop it first, or give this one another --id.");
 
     static Dictionary<string, string> Load(string path)
     {
@@ -120,12 +112,7 @@ public sealed partial class StateStore : ICollectorState, IDisposable
         }
     }
 
-    public void Dispose() => _lock.Dispose(); // closing the descriptor releases the flock
-
-    const int LockExclusive = 2, LockNonBlocking = 4;
-
-    [LibraryImport("libc", EntryPoint = "flock", SetLastError = true)]
-    private static partial int Flock(int fd, int operation);
+    public void Dispose() => _lock.Dispose(); // closing the descriptor releases the lock
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Open(string path, int flags);

@@ -4,8 +4,8 @@ using System.Net.Sockets;
 namespace IntelMQ.Experts.Common;
 
 /// <summary>
-/// Reads an IP address from its text into a number, for lookups that run per event: the forms events hold (dotted
-/// quads, IPv6 in its usual notation) are read in place; anything else goes through <see cref="IPAddress.TryParse(ReadOnlySpan{char}, out IPAddress?)"/>,
+/// Reads an IP address from its text into a number, for lookups that run per event: a dotted quad as events hold it
+/// is read in place; anything else (IPv6, IPv4's other forms) goes through <see cref="IPAddress.TryParse(ReadOnlySpan{char}, out IPAddress?)"/>,
 /// so what is accepted, and how, is exactly what IPAddress accepts.
 /// </summary>
 static class IPAddressText
@@ -20,8 +20,7 @@ static class IPAddressText
             (value, v4) = (quad, true);
             return true;
         }
-        v4 = false;
-        if (TryParseIPv6(text, out value)) return true;
+        (value, v4) = (0, false);
         if (!IPAddress.TryParse(text, out var address)) return false;
         value = Bits(address);
         v4 = address.AddressFamily == AddressFamily.InterNetwork;
@@ -63,60 +62,4 @@ static class IPAddressText
             if (i == s.Length || s[i++] != '.') return false;
         }
     }
-
-    // Up to eight groups of one to four hex digits, at most one "::", optionally ending in a dotted quad; no zone (%).
-    static bool TryParseIPv6(ReadOnlySpan<char> s, out UInt128 value)
-    {
-        value = 0;
-        Span<ushort> groups = stackalloc ushort[8];
-        int count = 0, gap = -1, i = 0;
-        if (s.Length < 2) return false;
-        if (s[0] == ':')
-        {
-            if (s[1] != ':') return false;
-            gap = 0;
-            i = 2;
-            if (i == s.Length) return true;
-        }
-        while (true)
-        {
-            var start = i;
-            var group = 0;
-            while (i < s.Length && i - start < 4 && char.IsAsciiHexDigit(s[i])) group = group * 16 + HexValue(s[i++]);
-            if (i < s.Length && s[i] == '.')
-            {
-                // The last 32 bits written as a dotted quad.
-                if (count > 6 || !TryParseDottedQuad(s[start..], out var quad)) return false;
-                groups[count++] = (ushort)(quad >> 16);
-                groups[count++] = (ushort)quad;
-                break;
-            }
-            if (i == start || count == 8) return false;
-            groups[count++] = (ushort)group;
-            if (i == s.Length) break;
-            if (s[i++] != ':') return false;
-            if (i < s.Length && s[i] == ':')
-            {
-                if (gap >= 0) return false;
-                gap = count;
-                if (++i == s.Length) break;
-            }
-            else if (i == s.Length) return false;
-        }
-        if (gap < 0 ? count != 8 : count > 7) return false;
-        var zeros = 8 - count;
-        for (var g = 0; g < count; g++)
-            value = (value << 16) | groups[g];
-        if (gap >= 0)
-        {
-            // Shift the groups after the gap into place: the ones before it move up by the zero groups.
-            var after = count - gap;
-            var low = after == 0 ? UInt128.Zero : value & ((UInt128.One << (16 * after)) - 1);
-            var high = value >> (16 * after);
-            value = (high << (16 * (after + zeros))) | low;
-        }
-        return true;
-    }
-
-    static int HexValue(char c) => c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
 }

@@ -80,7 +80,7 @@ public sealed class DeduplicatorExpert : IExpert, IDeliveryAware, ISelfTest, IDi
                 EventLinks.Add(ev, "duplicate-of", first);
                 output.Emit(ev);
             }
-            else output.Drop(ev, $"duplicate of an event passed on within ttl (key {key.ToString()[..16]})");
+            else output.Drop(ev, $"duplicate of an event passed on within ttl (key {key.Head})");
             return;
         }
         output.Emit(ev);

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Globalization;
 using System.Text;
 
 namespace IntelMQ.Experts.Deduplicator;
@@ -39,6 +40,9 @@ readonly struct SeenKey : IEquatable<SeenKey>
 
     // A digest's bits are uniform: its first word is hash enough.
     public override int GetHashCode() => _text?.GetHashCode(StringComparison.Ordinal) ?? (int)_a;
+
+    /// <summary>The key's first 16 hex digits (a text key whole): enough to tell keys apart in a log line.</summary>
+    public string Head => _text ?? _a.ToString("x16", CultureInfo.InvariantCulture);
 
     public override string ToString()
     {
